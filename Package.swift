@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// Waystone: one server binary for a public Linux VPS (Kademlia bootstrap, circuit relay, STUN, rendezvous, metrics).
+// No package dependencies: the toolchain plus libsodium and OpenSSL through system-library module maps.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "waystone",
+    products: [
+        .executable(name: "waystone", targets: ["waystone"]),
+    ],
+    targets: [
+        // C shims and system libraries
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CLinux"),
+
+        // Wire: bytes, varints, protobuf, base58, hex
+        .target(name: "Wire", swiftSettings: swiftSettings),
+        // Crypto: Ed25519, SHA-256, secure random (libsodium); OpenSSL later for the AEAD data path
+        .target(name: "Crypto", dependencies: ["CSodium", "COpenSSL", "Wire"], swiftSettings: swiftSettings),
+        // Libp2pCore: keys, peer IDs
+        .target(name: "Libp2pCore", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
+        // Pure codecs: HTTP/1.1 request parsing and response rendering; metrics registry and Prometheus text
+        .target(name: "HTTP1", swiftSettings: swiftSettings),
+        .target(name: "Metrics", swiftSettings: swiftSettings),
+        // Runtime: the only module with file descriptors, clocks and signals
+        .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
+        // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
+        .target(
+            name: "Daemon",
+            dependencies: ["Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "WaystoneRuntime", "CLinux"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swiftSettings),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Wire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "Libp2pCoreTests", dependencies: ["Libp2pCore", "Crypto", "Wire"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
+        .testTarget(name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DaemonTests", dependencies: ["Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore"],
+            swiftSettings: swiftSettings),
+    ]
+)

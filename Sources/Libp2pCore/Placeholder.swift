@@ -1,0 +1,1 @@
+// Libp2pCore
