@@ -1,0 +1,9 @@
+/// Errors thrown by the `Crypto` module.
+public enum CryptoError: Error, Equatable, Sendable {
+    /// Key material had the wrong length.
+    case invalidKeyLength(expected: Int, actual: Int)
+    /// The public half of a 64-byte Ed25519 private key does not match the key derived from its seed.
+    case publicKeyMismatch
+    /// libsodium reported a failure where none was expected.
+    case libraryFailure(String)
+}
