@@ -1,1 +1,0 @@
-// Libp2pCore
