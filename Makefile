@@ -1,0 +1,59 @@
+# Waystone — build, run and test.
+#   make run    install build dependencies if missing, build release, run with embedded defaults
+#   make test   install build + test dependencies if missing, build, run `swift test` and every interop suite
+#   make bench  run the benchmarks that exist
+#   make lint   swift format lint
+SHELL := /bin/bash
+SWIFT ?= swift
+RELEASE_BIN := .build/release/waystone
+DEBUG_BIN := .build/debug/waystone
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+# Run apt-get through sudo only when we are not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
+TEST_PACKAGES := prometheus
+
+.PHONY: run build build-debug test test-swift test-interop bench lint deps-build deps-test clean help
+
+help:
+	@sed -n '2,6p' Makefile
+
+deps-build:
+	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "make: installing$$missing"; \
+	  $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq $$missing >/dev/null; fi
+
+deps-test: deps-build
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "make: installing$$missing"; \
+	  $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  $(SUDO) pkill -x prometheus 2>/dev/null || true; fi
+
+build: deps-build
+	$(SWIFT) build -c release --product waystone
+
+build-debug: deps-build
+	$(SWIFT) build --product waystone
+
+run: build
+	$(RELEASE_BIN) run
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory test-swift test-interop
+
+test-swift:
+	$(SWIFT) test --skip-build
+
+test-interop: build-debug
+	@set -e; for t in Tests/Interop/*.sh; do echo "== $$t"; WAYSTONE_BIN=$(DEBUG_BIN) bash "$$t"; done
+
+bench:
+	@if ls Benchmarks/*.sh >/dev/null 2>&1; then for b in Benchmarks/*.sh; do bash "$$b"; done; \
+	else echo "make bench: no benchmarks exist yet (the STUN, relay and Kademlia issues add them)"; fi
+
+lint:
+	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift
+
+clean:
+	rm -rf .build
