@@ -59,6 +59,7 @@ import Testing
         #expect(lines.count == ConfigSchema.keys.count + 2)
         #expect(lines[0] == "| Key | Type | Default | Environment variable | Reload | Description |")
         #expect(table.contains("| `metrics.maxConnections` | integer in 1...10000 | `64` | `WAYSTONE_METRICS_MAX_CONNECTIONS` | restart |"))
+        #expect(table.contains("/ip4/&lt;ipv4&gt;/tcp/&lt;port&gt;") && !table.contains("<"))
         #expect(table.contains(#"| `log.level` | one of error\|warn\|info\|debug | `"info"` | `WAYSTONE_LOG_LEVEL` | applied |"#))
     }
 

@@ -35,7 +35,7 @@ public enum Usage {
           1  runtime failure
           2  usage or configuration error (bad flags or config, unusable identity, unbindable listener)
 
-        """
+        """ + "\n"
 
     static var environment: String {
         var out = """
@@ -67,7 +67,7 @@ public enum Usage {
               healthcheck      Probe the running daemon (exit 0 healthy, 1 not)
               version          Print the version
 
-            """
+            """ + "\n"
         out += flagsSection("Flags (all subcommands):", commonFlags)
         out += environment
         out += exitCodes

@@ -87,14 +87,28 @@ public enum ConfigSchema {
         out += "|---|---|---|---|---|---|\n"
         for key in keys {
             let cells = [
-                "`\(key.path)`", key.typeDescription, "`\(key.defaultValue.compact())`",
-                "`\(key.environmentName)`", key.appliesAtRuntime ? "applied" : "restart", key.doc,
+                "`\(key.path)`", escapeHTML(key.typeDescription), "`\(key.defaultValue.compact())`",
+                "`\(key.environmentName)`", key.appliesAtRuntime ? "applied" : "restart", escapeHTML(key.doc),
             ]
             out += "| " + cells.map(escapeCell).joined(separator: " | ") + " |\n"
         }
         return out
     }
 
+    /// Keeps `<ipv4>`-style placeholders visible outside code spans.
+    private static func escapeHTML(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// Escapes the cell separator (also valid inside code spans in GitHub tables).
     private static func escapeCell(_ s: String) -> String {
         var out = ""
         for ch in s {
