@@ -1,0 +1,146 @@
+/// The configuration schema, written once as a table. Validation, environment variable names,
+/// unknown-key rejection, the effective-config dump, the example config and the README table
+/// all derive from `keys`.
+public enum ConfigSchema {
+    static let ipv4OrIPv6 = "IPv4 literal or bracketed IPv6 literal"
+
+    /// Every leaf key, in the order used for dumps and docs.
+    public static let keys: [ConfigKey] = [
+        .text("dataDir", \.dataDir, type: "non-empty path string", default: "./waystone-data",
+              doc: "Directory for the identity key and state; created with mode 0700 if missing.",
+              parse: { $0.isEmpty || $0.utf8.contains(0) ? nil : $0 }, render: { $0 }),
+        .text("log.level", \.log.level, type: "one of error|warn|info|debug", default: "info", runtime: true,
+              doc: "Most verbose level that is logged.",
+              parse: { LogLevel(name: $0) }, render: { $0.name }),
+        .text("log.format", \.log.format, type: "one of logfmt|json", default: "logfmt", runtime: true,
+              doc: "Log line format on stderr: logfmt key=value pairs or one JSON object per line.",
+              parse: { LogFormat(name: $0) }, render: { $0.name }),
+        .text("metrics.listen", \.metrics.listen, type: "\"host:port\" string", default: "127.0.0.1:8888",
+              doc: "Address of the Prometheus /metrics HTTP endpoint (\(ipv4OrIPv6); port 0 picks a free port).",
+              parse: { HostPort(parsing: $0) }, render: { $0.description }),
+        .integer("metrics.maxConnections", \.metrics.maxConnections, range: 1...10_000, default: 64,
+                 doc: "Maximum concurrent connections to the metrics endpoint."),
+        .integer("metrics.readTimeoutSeconds", \.metrics.readTimeoutSeconds, range: 1...300, default: 10,
+                 doc: "Seconds a metrics client has to send its request."),
+        .list("libp2p.listen", \.libp2p.listen, element: "\"/ip4/<ipv4>/tcp/<port>\" or \"/ip6/<ipv6>/tcp/<port>\" multiaddr",
+              default: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"],
+              doc: "libp2p TCP listen addresses.",
+              parse: { MultiaddrSyntax.isListenAddress($0) ? $0 : nil }, render: { $0 }),
+        .list("libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
+              default: [],
+              doc: "Addresses advertised to peers instead of the listen addresses (empty: advertise observed addresses).",
+              parse: { MultiaddrSyntax.isSane($0) ? $0 : nil }, render: { $0 }),
+        .boolean("libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,
+                 doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
+        .list("stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
+              doc: "STUN UDP listen addresses (\(ipv4OrIPv6)); empty disables STUN.",
+              parse: { HostPort(parsing: $0) }, render: { $0.description }),
+        .integer("shutdown.drainSeconds", \.shutdown.drainSeconds, range: 0...3600, default: 10,
+                 doc: "Seconds to let open connections finish after SIGTERM/SIGINT before closing them."),
+    ]
+
+    /// Key paths whose changes a reload applies without a restart (`log.level`, `log.format`).
+    public static let runtimeKeyPaths: Set<String> = Set(keys.filter(\.appliesAtRuntime).map(\.path))
+
+    /// `WAYSTONE_*` variables that are not config keys but are documented by the CLI and
+    /// therefore not rejected as unknown. `WAYSTONE_CONFIG` names the config file when `--config` is absent.
+    public static let reservedEnvironmentNames: Set<String> = ["WAYSTONE_CONFIG"]
+
+    /// Every key at its default, built from the table.
+    static let defaultConfig: WaystoneConfig = {
+        var config = WaystoneConfig(blank: ())
+        for key in keys { try? key.apply(key.defaultValue, &config) }
+        return config
+    }()
+
+    static let keysByPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })
+    static let keysByEnvironmentName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.environmentName, $0) })
+
+    /// Dotted prefixes that are objects (`log`, `metrics`, ...).
+    static let sectionPaths: Set<String> = {
+        var sections = Set<String>()
+        for key in keys {
+            var parts = key.path.split(separator: ".").dropLast()
+            while !parts.isEmpty {
+                sections.insert(parts.joined(separator: "."))
+                parts = parts.dropLast()
+            }
+        }
+        return sections
+    }()
+
+    /// The schema row for a dotted key path.
+    public static func key(forPath path: String) -> ConfigKey? { keysByPath[path] }
+
+    /// The schema row for an environment variable name.
+    public static func key(forEnvironmentName name: String) -> ConfigKey? { keysByEnvironmentName[name] }
+
+    /// Pretty JSON with every key at its default, in schema order (the content of
+    /// `config/waystone.example.json` and `waystone check-config --print-defaults`).
+    public static func exampleJSON() -> String {
+        nested(keys.map { ($0.path, $0.defaultValue) }).prettyPrinted()
+    }
+
+    /// A GitHub-flavoured markdown table documenting every key, for the README.
+    public static func markdownTable() -> String {
+        var out = "| Key | Type | Default | Environment variable | Reload | Description |\n"
+        out += "|---|---|---|---|---|---|\n"
+        for key in keys {
+            let cells = [
+                "`\(key.path)`", escapeHTML(key.typeDescription), "`\(key.defaultValue.compact())`",
+                "`\(key.environmentName)`", key.appliesAtRuntime ? "applied" : "restart", escapeHTML(key.doc),
+            ]
+            out += "| " + cells.map(escapeCell).joined(separator: " | ") + " |\n"
+        }
+        return out
+    }
+
+    /// Keeps `<ipv4>`-style placeholders visible outside code spans.
+    private static func escapeHTML(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// Escapes the cell separator (also valid inside code spans in GitHub tables).
+    private static func escapeCell(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            if ch == "|" { out.append("\\") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// Builds a nested object from dotted paths, keeping first-seen order at every level.
+    static func nested(_ entries: [(String, JSONValue)]) -> JSONValue {
+        var root: [(key: String, value: JSONValue)] = []
+        for (path, value) in entries {
+            insert(value, at: path.split(separator: ".").map(String.init)[...], into: &root)
+        }
+        return .object(root)
+    }
+
+    private static func insert(_ value: JSONValue, at path: ArraySlice<String>, into members: inout [(key: String, value: JSONValue)]) {
+        guard let head = path.first else { return }
+        let rest = path.dropFirst()
+        if rest.isEmpty {
+            members.append((key: head, value: value))
+            return
+        }
+        if let i = members.firstIndex(where: { $0.key == head }), case .object(var child) = members[i].value {
+            insert(value, at: rest, into: &child)
+            members[i].value = .object(child)
+        } else {
+            var child: [(key: String, value: JSONValue)] = []
+            insert(value, at: rest, into: &child)
+            members.append((key: head, value: .object(child)))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// The daemon's validated configuration. Build it with `ConfigLoader`; `WaystoneConfig()` is
+/// every key at its default. Field names mirror the JSON key paths (see `ConfigSchema`).
+public struct WaystoneConfig: Sendable, Equatable {
+    /// `log.*`: what is logged and how.
+    public struct LogSection: Sendable, Equatable {
+        public var level: LogLevel
+        public var format: LogFormat
+    }
+
+    /// `metrics.*`: the Prometheus HTTP endpoint.
+    public struct MetricsSection: Sendable, Equatable {
+        public var listen: HostPort
+        public var maxConnections: Int
+        public var readTimeoutSeconds: Int
+    }
+
+    /// `libp2p.*`: libp2p listeners and advertised addresses (multiaddr strings).
+    public struct Libp2pSection: Sendable, Equatable {
+        public var listen: [String]
+        public var announce: [String]
+        public var allowPrivateAddresses: Bool
+    }
+
+    /// `stun.*`: STUN UDP listeners.
+    public struct StunSection: Sendable, Equatable {
+        public var listen: [HostPort]
+    }
+
+    /// `shutdown.*`: graceful stop behaviour.
+    public struct ShutdownSection: Sendable, Equatable {
+        public var drainSeconds: Int
+    }
+
+    public var dataDir: String
+    public var log: LogSection
+    public var metrics: MetricsSection
+    public var libp2p: Libp2pSection
+    public var stun: StunSection
+    public var shutdown: ShutdownSection
+
+    /// Every key at its schema default.
+    public init() { self = ConfigSchema.defaultConfig }
+
+    /// Zero values that `ConfigSchema` overwrites with the defaults from its table.
+    init(blank: Void) {
+        dataDir = ""
+        log = LogSection(level: .info, format: .logfmt)
+        metrics = MetricsSection(listen: HostPort(host: "127.0.0.1", port: 0)!, maxConnections: 0, readTimeoutSeconds: 0)
+        libp2p = Libp2pSection(listen: [], announce: [], allowPrivateAddresses: false)
+        stun = StunSection(listen: [])
+        shutdown = ShutdownSection(drainSeconds: 0)
+    }
+
+    /// Pretty JSON of every key with its effective value, in schema order (for `check-config`).
+    public func effectiveJSON() -> String {
+        ConfigSchema.nested(ConfigSchema.keys.map { ($0.path, $0.encode(self)) }).prettyPrinted()
+    }
+
+    /// Keys whose values differ between `self` (old) and `other` (new), in schema order,
+    /// with values rendered as compact JSON. Use `ConfigSchema.runtimeKeyPaths` to decide
+    /// whether each change was applied or needs a restart.
+    public func diff(_ other: WaystoneConfig) -> [(keyPath: String, old: String, new: String)] {
+        ConfigSchema.keys.compactMap { key in
+            let old = key.encode(self)
+            let new = key.encode(other)
+            return old == new ? nil : (keyPath: key.path, old: old.compact(), new: new.compact())
+        }
+    }
+}
