@@ -82,6 +82,7 @@ public final class EventLoop {
     /// Runs until `stop()` (or `remote.stop()`); returns after the wake in which stop was requested.
     public func run() throws(RuntimeError) {
         guard !closed else { throw RuntimeError(operation: "run", detail: "event loop is closed") }
+        guard loopThread == nil else { throw RuntimeError(operation: "run", detail: "event loop is already running") }
         stopRequested = false
         loopThread = pthread_self()
         defer { loopThread = nil }
