@@ -48,7 +48,8 @@ extension EventLoop {
         case .success(.done):
             deferToLoop { pending.complete(errno: 0) }
         case .success(.wouldBlock):
-            pending.watch()
+            // For TCP, EAGAIN from connect means no free local port: a failure, not "in progress".
+            deferToLoop { pending.complete(errno: EAGAIN) }
         case .failure(let error) where error.errno == EINPROGRESS || error.errno == EALREADY:
             pending.watch()
         case .failure(let error):

@@ -234,6 +234,47 @@ import Testing
         #expect(connection.queuedBytes == 0)
     }
 
+    @Test func shutdownWriteSendsEOFButKeepsReading() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let (a, b) = TestSupport.socketPair()
+        defer { close(b) }
+        let connection = try loop.adoptConnection(fd: a, remote: placeholder, local: placeholder)
+        let received = Box<[UInt8]>([])
+        connection.onRead = { _, bytes in
+            received.value.append(contentsOf: bytes)
+            loop.stop()
+        }
+        connection.write(Array("abc".utf8))
+        connection.shutdownWrite()
+        connection.write([1])  // ignored after shutdownWrite
+        #expect(TestSupport.rawRead(b) == Array("abc".utf8))
+        var byte: UInt8 = 0
+        #expect(read(b, &byte, 1) == 0, "peer sees EOF")
+        TestSupport.rawWrite(b, [7])
+        #expect(try TestSupport.run(loop))
+        #expect(received.value == [7])
+        #expect(!connection.isClosed)
+    }
+
+    @Test func queueOverTheHardCapClosesWithENOBUFS() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let (a, b) = TestSupport.socketPair()
+        defer { close(b) }
+        let connection = try loop.adoptConnection(fd: a, remote: placeholder, local: placeholder)
+        connection.maxQueuedBytes = 1 << 20
+        let closeError = Box<RuntimeError?>(nil)
+        connection.onClose = { _, error in
+            closeError.value = error
+            loop.stop()
+        }
+        for _ in 0..<8 { connection.write(TestSupport.pattern(512 * 1024)) }
+        #expect(connection.isClosed)
+        #expect(try TestSupport.run(loop))
+        #expect(closeError.value?.errno == ENOBUFS)
+    }
+
     @Test func peerEOFClosesWithNil() throws {
         let loop = try EventLoop()
         defer { loop.close() }
