@@ -79,7 +79,7 @@ echo '{"log": {"level": "debug"}}' >"$WORK/reload.json"
 kill -TERM "$pid"; wait_exit "$pid" 15 || true
 start_daemon reload --config "$WORK/reload.json"
 pid=$DAEMON_PID
-echo '{"log": {"level": "warn"}, "shutdown": {"drainSeconds": 3}}' >"$WORK/reload.json"
+echo '{"log": {"level": "info"}, "shutdown": {"drainSeconds": 3}}' >"$WORK/reload.json"
 kill -HUP "$pid"
 wait_for_log "$DAEMON_LOG" 'config reloaded' 5 >/dev/null && grep -q 'applied=log.level' "$DAEMON_LOG" \
   && grep -q 'restart_needed=shutdown.drainSeconds' "$DAEMON_LOG" \

@@ -10,7 +10,7 @@ if command -v systemd-analyze >/dev/null; then
   root=$WORK/root
   mkdir -p "$root/usr/local/bin" "$root/etc/systemd/system" "$root/lib" "$root/bin"
   cp -a /lib/systemd "$root/lib/"
-  cp "$(command -v kill)" "$root/bin/kill"
+  cp "$(type -P kill)" "$root/bin/kill"
   cp "$WAYSTONE_BIN" "$root/usr/local/bin/waystone"
   cp deploy/systemd/waystone.service "$root/etc/systemd/system/"
   out=$(systemd-analyze verify --root="$root" waystone.service 2>&1) && [ -z "$out" ] \

@@ -7,7 +7,7 @@ PASSED=0; FAILED=0
 WORK=$(mktemp -d /tmp/waystone-interop.XXXXXX)
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do { kill -9 "$p"; wait "$p"; } 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
