@@ -7,6 +7,8 @@ RUN apt-get update -qq \
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
+# The manifest names the test targets too, so their folders must exist (they are not built here).
+COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product waystone \
  && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/waystone" /out/waystone
 

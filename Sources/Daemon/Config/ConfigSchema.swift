@@ -24,19 +24,19 @@ public enum ConfigSchema {
                  doc: "Seconds a metrics client has to send its request."),
         .list("libp2p.listen", \.libp2p.listen, element: "\"/ip4/<ipv4>/tcp/<port>\" or \"/ip6/<ipv6>/tcp/<port>\" multiaddr",
               default: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"],
-              doc: "libp2p TCP listen addresses.",
+              doc: "libp2p TCP listen addresses. Role not implemented yet: validated, nothing bound.",
               parse: { MultiaddrSyntax.isListenAddress($0) ? $0 : nil }, render: { $0 }),
         .list("libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
               default: [],
-              doc: "Addresses advertised to peers instead of the listen addresses (empty: advertise observed addresses).",
+              doc: "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses, unspecified ones expanded). Role not implemented yet.",
               parse: { MultiaddrSyntax.isSane($0) ? $0 : nil }, render: { $0 }),
         .boolean("libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,
                  doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
         .list("stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
-              doc: "STUN UDP listen addresses (\(ipv4OrIPv6)); empty disables STUN.",
+              doc: "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN. Role not implemented yet: validated, nothing bound.",
               parse: { HostPort(parsing: $0) }, render: { $0.description }),
         .integer("shutdown.drainSeconds", \.shutdown.drainSeconds, range: 0...3600, default: 10,
-                 doc: "Seconds to let open connections finish after SIGTERM/SIGINT before closing them."),
+                 doc: "Seconds the roles get to finish open work after SIGTERM/SIGINT before the process exits anyway."),
     ]
 
     /// Key paths whose changes a reload applies without a restart (`log.level`, `log.format`).

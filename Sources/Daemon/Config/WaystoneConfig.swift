@@ -21,7 +21,7 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var allowPrivateAddresses: Bool
     }
 
-    /// `stun.*`: STUN UDP listeners.
+    /// `stun.*`: STUN listeners (UDP and TCP).
     public struct StunSection: Sendable, Equatable {
         public var listen: [HostPort]
     }
