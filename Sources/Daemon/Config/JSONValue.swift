@@ -111,7 +111,13 @@ extension JSONValue {
 
 /// String escaping shared by the JSON writer and the JSON log format.
 public enum JSONEscaping {
-    /// Appends `s` as a quoted JSON string. Escapes `"`, `\`, all control characters, and the
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators: never written raw.
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || s.value == 0x7F || (s.value >= 0x80 && s.value < 0xA0) || s.value == 0x2028
+            || s.value == 0x2029
+    }
+
+    /// Appends `s` as a quoted JSON string. Escapes `"`, `\`, all C0 and C1 control characters, DEL and the
     /// Unicode line separators U+2028/U+2029 so the result never spans lines.
     public static func appendQuoted(_ s: String, to out: inout String) {
         out.append("\"")
@@ -126,7 +132,7 @@ public enum JSONEscaping {
             case "\u{0C}": out.append("\\f")
             default:
                 let v = scalar.value
-                if v < 0x20 || v == 0x7F || v == 0x85 || v == 0x2028 || v == 0x2029 {
+                if isControl(scalar) {
                     out.append("\\u")
                     let hex = String(v, radix: 16, uppercase: false)
                     out.append(String(repeating: "0", count: 4 - hex.count))

@@ -44,34 +44,13 @@ public enum LogLineFormatter {
     static func needsQuoting(_ value: String) -> Bool {
         if value.isEmpty { return true }
         return value.unicodeScalars.contains { s in
-            s == " " || s == "=" || s == "\"" || s == "\\" || isControl(s)
+            s == " " || s == "=" || s == "\"" || s == "\\" || JSONEscaping.isControl(s)
         }
     }
 
-    static func isControl(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x20 || s.value == 0x7F || s.value == 0x85 || s.value == 0x2028 || s.value == 0x2029
-            || (s.value >= 0x80 && s.value < 0xA0)
-    }
-
+    /// Bare when safe, else quoted with the JSON escapes (which logfmt readers accept), so a value never spans lines.
     static func appendLogfmtValue(_ value: String, to out: inout String) {
         guard needsQuoting(value) else { out.append(value); return }
-        out.append("\"")
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            default:
-                if isControl(scalar) {
-                    let hex = String(scalar.value, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out.append("\"")
+        JSONEscaping.appendQuoted(value, to: &out)
     }
 }
