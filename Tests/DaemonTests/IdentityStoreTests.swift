@@ -158,6 +158,33 @@ import Testing
         #expect(entries.contains { $0.hasPrefix("identity.key.replaced-") })
     }
 
+    /// `generate(force: true)` names the aside file `identity.key.replaced-<unix seconds>` and renames onto it
+    /// without checking: a second forced keygen in the same second (or an existing file of that name) is
+    /// overwritten, and that key is lost. Placeholders for the next few seconds make this deterministic.
+    @Test func generateWithForceNeverOverwritesAnEarlierAsideFile() throws {
+        let f = Fixture()
+        defer { f.cleanup() }
+        _ = try f.store.loadOrCreate()
+        let now = time(nil)
+        var placeholders: [String: [UInt8]] = [:]
+        for second in now...(now + 5) {
+            let path = "\(f.keyPath).replaced-\(second)"
+            let bytes = Array("earlier key \(second)".utf8)
+            try AtomicFile.write(bytes, to: path, mode: 0o600)
+            placeholders[path] = bytes
+        }
+        let old = try #require(readBytes(f.keyPath))
+        let (_, replaced) = try f.store.generate(force: true)
+        let aside = try #require(replaced)
+        #expect(readBytes(aside) == old, "the replaced key must be kept")
+        withKnownIssue("IdentityStore.generate(force:) renames onto an existing identity.key.replaced-<seconds> file") {
+            for (path, bytes) in placeholders {
+                #expect(readBytes(path) == bytes, "\(path) was overwritten")
+            }
+            #expect(TempDirectory.entries(of: f.dataDir).count == placeholders.count + 2)
+        }
+    }
+
     @Test func looseKeyFileModeLoadsWithChmodWarning() throws {
         let f = Fixture()
         defer { f.cleanup() }

@@ -163,6 +163,32 @@ func request(_ method: String, _ path: String, close: Bool = false) -> String {
         #expect(waitUntil(timeout: 2) { f.value(#"waystone_http_errors_total{reason="rejected_400"}"#) == 1 })
     }
 
+    @Test func queryStringIsIgnoredForRoutingAndLabels() throws {
+        let f = try EndpointFixture()
+        defer { f.stop() }
+        let reply = try #require(get("/metrics?name%5B%5D=x", port: f.port))
+        #expect(reply.status == 200)
+        #expect(reply.body.contains("test_things_total 3"))
+        #expect(f.value(#"waystone_http_requests_total{path="metrics",code="200"}"#) == 1)
+        #expect(!f.registry.render().contains("name%5B"), "request data must not become a label value")
+    }
+
+    @Test func headOfReadyzAndHealthz() throws {
+        let f = try EndpointFixture()
+        defer { f.stop() }
+        let client = try f.connect()
+        client.send(request("HEAD", "/readyz"))
+        let readyz = try #require(client.readResponse(isHead: true))
+        #expect(readyz.status == 503)
+        #expect(readyz.header("Content-Length") == String("not ready: starting\n".utf8.count))
+        client.send(request("HEAD", "/healthz"))
+        let healthz = try #require(client.readResponse(isHead: true))
+        #expect(healthz.status == 200)
+        #expect(healthz.header("Content-Length") == "3")
+        #expect(client.readMore(timeout: 0.1) == .timeout)
+        #expect(client.buffer.isEmpty)
+    }
+
     @Test func unknownPathIs404() throws {
         let f = try EndpointFixture()
         defer { f.stop() }
