@@ -177,12 +177,10 @@ import Testing
         let (_, replaced) = try f.store.generate(force: true)
         let aside = try #require(replaced)
         #expect(readBytes(aside) == old, "the replaced key must be kept")
-        withKnownIssue("IdentityStore.generate(force:) renames onto an existing identity.key.replaced-<seconds> file") {
-            for (path, bytes) in placeholders {
-                #expect(readBytes(path) == bytes, "\(path) was overwritten")
-            }
-            #expect(TempDirectory.entries(of: f.dataDir).count == placeholders.count + 2)
+        for (path, bytes) in placeholders {
+            #expect(readBytes(path) == bytes, "\(path) was overwritten")
         }
+        #expect(TempDirectory.entries(of: f.dataDir).count == placeholders.count + 2)
     }
 
     @Test func looseKeyFileModeLoadsWithChmodWarning() throws {

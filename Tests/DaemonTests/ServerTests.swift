@@ -23,42 +23,12 @@ final class FakeRole: DaemonRole, @unchecked Sendable {
     func flush() { flushes.add(1, ordering: .relaxed) }
 }
 
-/// Runs test work on a server's loop thread. `Server` does not expose its event loop, so the hook is a gauge
-/// function in the server's registry: a scrape of /metrics renders it on the loop thread, which runs the queue.
-final class LoopHook: Sendable {
-    private let pending = Locked<[UncheckedBox<() -> Void>]>([])
-    private let ranCount = Locked<Int>(0)
-
-    func install(in registry: MetricsRegistry) throws {
-        try registry.gaugeFunction("test_loop_hook", help: "Runs queued test work on the loop thread.") { [self] in
-            let work = pending.withLock { queue in
-                let taken = queue
-                queue = []
-                return taken
-            }
-            for item in work { item.value() }
-            ranCount.withLock { $0 += work.count }
-            return []
-        }
-    }
-
-    /// Queues `work` and scrapes /metrics on `port` until it ran (at most 3 s).
-    func run(port: UInt16, _ work: @escaping () -> Void) -> Bool {
-        let target = ranCount.value + pending.withLock { $0.count } + 1
-        pending.withLock { $0.append(UncheckedBox(work)) }
-        let client = BlockingClient(port: port)
-        client?.send("GET /metrics HTTP/1.1\r\nHost: hook\r\n\r\n")
-        return waitUntil(timeout: 3) { ranCount.value >= target }
-    }
-}
-
 /// A `Server` running `run(watchSignals: false)` on a background thread, logging into memory.
 final class ServerHarness {
     let root = TempDirectory()
     let sink = CollectingSink()
     let logger: Logger
     let server: Server
-    let hook = LoopHook()
     let roles: [FakeRole]
     private let readyPort = Locked<UInt16?>(nil)
     private let exitCode = Locked<ExitCode?>(nil)
@@ -90,7 +60,6 @@ final class ServerHarness {
         logger = Logger(level: config.log.level, format: config.log.format, sink: sink)
         self.roles = roles
         server = try Server(config: config, loader: loader, logger: logger, roles: roles)
-        try hook.install(in: server.registry)
         let readyPort = self.readyPort
         server.onReady = { server in readyPort.value = server.endpoint?.localAddress.port }
     }
@@ -118,7 +87,12 @@ final class ServerHarness {
             stopSignalSent = true
         }
         let box = UncheckedBox(server)
-        return hook.run(port: port) { box.value.handleSignal(number) }
+        let done = Locked(false)
+        server.remote.execute {
+            box.value.handleSignal(number)
+            done.value = true
+        }
+        return waitUntil(timeout: 3) { done.value }
     }
 
     /// Waits for `run` to return; nil on timeout.

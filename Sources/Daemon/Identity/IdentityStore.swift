@@ -46,7 +46,7 @@ public struct IdentityStore: Sendable {
     }
 
     /// Creates a new key. An existing file is kept unless `force`; with `force` it is renamed to
-    /// `identity.key.replaced-<unix seconds>` first, so a key is never lost.
+    /// `identity.key.replaced-<unix seconds>` (with `-N` appended if that exists) first, so a key is never lost.
     /// - Returns: the new key and the path the old file was moved to, if any.
     public func generate(force: Bool) throws(IdentityError) -> (key: Libp2pPrivateKey, replacedPath: String?) {
         _ = try ensureDirectory()
@@ -56,15 +56,28 @@ public struct IdentityStore: Sendable {
             guard force else {
                 throw IdentityError("identity file \(path): already exists; pass --force to replace it (the old file is kept aside)")
             }
-            let aside = "\(path).replaced-\(time(nil))"
-            guard rename(path, aside) == 0 else {
-                throw IdentityError("identity file \(path): cannot move the old key aside: \(String(cString: strerror(errno)))")
-            }
-            replacedPath = aside
+            replacedPath = try moveAside()
         }
         let key = Libp2pPrivateKey.generateEd25519()
         try write(key)
         return (key, replacedPath)
+    }
+
+    /// Moves the current file to `identity.key.replaced-<unix seconds>[-N]` without ever replacing an existing file
+    /// (link + unlink: `link` fails with EEXIST where `rename` would overwrite).
+    private func moveAside() throws(IdentityError) -> String {
+        let base = "\(path).replaced-\(time(nil))"
+        for attempt in 0..<100 {
+            let aside = attempt == 0 ? base : "\(base)-\(attempt)"
+            if link(path, aside) == 0 {
+                guard unlink(path) == 0 else {
+                    throw IdentityError("identity file \(path): cannot remove it after copying it to \(aside): \(String(cString: strerror(errno)))")
+                }
+                return aside
+            }
+            guard errno == EEXIST else { break }
+        }
+        throw IdentityError("identity file \(path): cannot move the old key aside: \(String(cString: strerror(errno)))")
     }
 
     private func ensureDirectory() throws(IdentityError) -> [String] {

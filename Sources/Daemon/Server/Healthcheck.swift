@@ -40,7 +40,12 @@ enum Healthcheck {
                             loop.stop()
                         }
                     }
-                    connection.onClose = { _, _ in loop.stop() }
+                    connection.onClose = { _, error in
+                        if statusCode(response) == nil {
+                            failure = "\(target) closed the connection without an answer" + (error.map { ": \($0)" } ?? "")
+                        }
+                        loop.stop()
+                    }
                     connection.write(Array("GET /healthz HTTP/1.1\r\nHost: \(target)\r\nConnection: close\r\n\r\n".utf8))
                 }
             }

@@ -37,6 +37,9 @@ final class Server {
     /// Called on the loop thread once everything is bound and ready (tests use it to find the port).
     var onReady: ((Server) -> Void)?
 
+    /// Runs work on the loop thread from another thread (tests deliver signals through it).
+    var remote: EventLoopRemote { loop.remote }
+
     init(config: WaystoneConfig, loader: ConfigLoader, logger: Logger, roles: [any DaemonRole] = []) throws(RuntimeError) {
         self.config = config
         self.loader = loader
