@@ -20,6 +20,17 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self.scopeID = addressBytes.count == 16 ? scopeID : 0
     }
 
+    /// `0.0.0.0:port`.
+    public static func anyIPv4(port: UInt16) -> SocketAddress {
+        SocketAddress(validBytes: [0, 0, 0, 0], port: port)
+    }
+
+    private init(validBytes: [UInt8], port: UInt16) {
+        addressBytes = validBytes
+        self.port = port
+        scopeID = 0
+    }
+
     /// Parses "1.2.3.4:80", "[::1]:80" or "0.0.0.0:0". IP literals only (inet_pton); port 0...65535.
     public static func parse(_ text: String) throws(RuntimeError) -> SocketAddress {
         func failure(_ why: String) -> RuntimeError {

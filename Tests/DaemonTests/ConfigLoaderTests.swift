@@ -1,4 +1,5 @@
 import Testing
+import WaystoneRuntime
 @testable import Daemon
 
 @Suite struct ConfigLoaderTests {
@@ -32,7 +33,7 @@ import Testing
         #expect(config.dataDir == "./waystone-data")
         #expect(config.log.level == .info)
         #expect(config.log.format == .logfmt)
-        #expect(config.metrics.listen == HostPort(parsing: "127.0.0.1:8888"))
+        #expect(config.metrics.listen == (try? SocketAddress.parse("127.0.0.1:8888")))
         #expect(config.metrics.maxConnections == 64)
         #expect(config.metrics.readTimeoutSeconds == 10)
         #expect(config.libp2p.listen == ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"])

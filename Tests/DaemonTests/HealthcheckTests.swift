@@ -23,7 +23,7 @@ import WaystoneRuntime
 
     @Test func probeOfClosedPortFails() throws {
         let port = unusedLoopbackPort()
-        let listen = try #require(HostPort(host: "127.0.0.1", port: port))
+        let listen = try #require(try? SocketAddress.parse("127.0.0.1:\(port)"))
         let start = monotonicSeconds()
         let reason = Healthcheck.probe(listen)
         #expect(reason != nil)
@@ -58,21 +58,21 @@ import WaystoneRuntime
 
     @Test func probeOf200IsHealthy() throws {
         try withServer(answering: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n") { port in
-            let listen = try #require(HostPort(host: "127.0.0.1", port: port))
+            let listen = try #require(try? SocketAddress.parse("127.0.0.1:\(port)"))
             #expect(Healthcheck.probe(listen) == nil)
         }
     }
 
     @Test func probeOfUnspecifiedHostUsesLoopback() throws {
         try withServer(answering: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") { port in
-            let listen = try #require(HostPort(host: "0.0.0.0", port: port))
+            let listen = try #require(try? SocketAddress.parse("0.0.0.0:\(port)"))
             #expect(Healthcheck.probe(listen) == nil)
         }
     }
 
     @Test func probeOf503IsUnhealthy() throws {
         try withServer(answering: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n") { port in
-            let listen = try #require(HostPort(host: "127.0.0.1", port: port))
+            let listen = try #require(try? SocketAddress.parse("127.0.0.1:\(port)"))
             let reason = try #require(Healthcheck.probe(listen))
             #expect(reason.contains("503"))
         }
@@ -80,7 +80,7 @@ import WaystoneRuntime
 
     @Test func probeOfNonHTTPAnswerIsUnhealthy() throws {
         try withServer(answering: "SSH-2.0-nope\r\n") { port in
-            let listen = try #require(HostPort(host: "127.0.0.1", port: port))
+            let listen = try #require(try? SocketAddress.parse("127.0.0.1:\(port)"))
             let reason = Healthcheck.probe(listen)
             #expect(reason != nil)
         }
@@ -89,7 +89,7 @@ import WaystoneRuntime
     @Test func probeOfServerClosingWithoutAnswerIsUnhealthy() throws {
         try withServer(answering: "") { port in
             let start = monotonicSeconds()
-            let listen = try #require(HostPort(host: "127.0.0.1", port: port))
+            let listen = try #require(try? SocketAddress.parse("127.0.0.1:\(port)"))
             let reason = Healthcheck.probe(listen)
             #expect(reason != nil)
             #expect(monotonicSeconds() - start < 4)

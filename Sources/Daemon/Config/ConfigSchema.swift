@@ -1,3 +1,5 @@
+import WaystoneRuntime
+
 /// The configuration schema, written once as a table. Validation, environment variable names,
 /// unknown-key rejection, the effective-config dump, the example config and the README table
 /// all derive from `keys`.
@@ -17,7 +19,7 @@ public enum ConfigSchema {
               parse: { LogFormat(name: $0) }, render: { $0.name }),
         .text("metrics.listen", \.metrics.listen, type: "\"host:port\" string", default: "127.0.0.1:8888",
               doc: "Address of the Prometheus /metrics HTTP endpoint (\(ipv4OrIPv6); port 0 picks a free port).",
-              parse: { HostPort(parsing: $0) }, render: { $0.description }),
+              parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
         .integer("metrics.maxConnections", \.metrics.maxConnections, range: 1...10_000, default: 64,
                  doc: "Maximum concurrent connections to the metrics endpoint."),
         .integer("metrics.readTimeoutSeconds", \.metrics.readTimeoutSeconds, range: 1...300, default: 10,
@@ -34,7 +36,7 @@ public enum ConfigSchema {
                  doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
         .list("stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
               doc: "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN. Role not implemented yet: validated, nothing bound.",
-              parse: { HostPort(parsing: $0) }, render: { $0.description }),
+              parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
         .integer("shutdown.drainSeconds", \.shutdown.drainSeconds, range: 0...3600, default: 10,
                  doc: "Seconds the roles get to finish open work after SIGTERM/SIGINT before the process exits anyway."),
     ]

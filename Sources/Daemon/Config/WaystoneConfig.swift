@@ -1,3 +1,5 @@
+import WaystoneRuntime
+
 /// The daemon's validated configuration. Build it with `ConfigLoader`; `WaystoneConfig()` is
 /// every key at its default. Field names mirror the JSON key paths (see `ConfigSchema`).
 public struct WaystoneConfig: Sendable, Equatable {
@@ -9,7 +11,7 @@ public struct WaystoneConfig: Sendable, Equatable {
 
     /// `metrics.*`: the Prometheus HTTP endpoint.
     public struct MetricsSection: Sendable, Equatable {
-        public var listen: HostPort
+        public var listen: SocketAddress
         public var maxConnections: Int
         public var readTimeoutSeconds: Int
     }
@@ -23,7 +25,7 @@ public struct WaystoneConfig: Sendable, Equatable {
 
     /// `stun.*`: STUN listeners (UDP and TCP).
     public struct StunSection: Sendable, Equatable {
-        public var listen: [HostPort]
+        public var listen: [SocketAddress]
     }
 
     /// `shutdown.*`: graceful stop behaviour.
@@ -45,7 +47,7 @@ public struct WaystoneConfig: Sendable, Equatable {
     init(blank: Void) {
         dataDir = ""
         log = LogSection(level: .info, format: .logfmt)
-        metrics = MetricsSection(listen: HostPort(host: "127.0.0.1", port: 0)!, maxConnections: 0, readTimeoutSeconds: 0)
+        metrics = MetricsSection(listen: .anyIPv4(port: 0), maxConnections: 0, readTimeoutSeconds: 0)
         libp2p = Libp2pSection(listen: [], announce: [], allowPrivateAddresses: false)
         stun = StunSection(listen: [])
         shutdown = ShutdownSection(drainSeconds: 0)

@@ -7,12 +7,15 @@ enum Healthcheck {
     static let timeoutNanoseconds: UInt64 = 5_000_000_000
 
     /// Returns nil when healthy, else why not (for one line on stderr).
-    static func probe(_ listen: HostPort) -> String? {
-        let host = listen.host == "0.0.0.0" ? "127.0.0.1" : (listen.host == "::" ? "::1" : listen.host)
+    static func probe(_ listen: SocketAddress) -> String? {
         let target: SocketAddress
         let loop: EventLoop
         do {
-            target = try SocketAddress.parse(HostPort(host: host, port: listen.port)?.description ?? "")
+            switch listen.host {
+            case "0.0.0.0": target = try SocketAddress.parse("127.0.0.1:\(listen.port)")
+            case "::": target = try SocketAddress.parse("[::1]:\(listen.port)")
+            default: target = listen
+            }
             loop = try EventLoop()
         } catch {
             return "\(error)"
