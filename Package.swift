@@ -37,12 +37,14 @@ let package = Package(
         ),
         .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swiftSettings),
+        // Helpers shared by the test targets (seeded generator for property tests).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Wire"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "Libp2pCoreTests", dependencies: ["Libp2pCore", "Crypto", "Wire"],
+            name: "Libp2pCoreTests", dependencies: ["Libp2pCore", "Crypto", "Wire", "TestSupport"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,19 +1,7 @@
 import Testing
+import TestSupport
 
 @testable import HTTP1
-
-/// SplitMix64: a tiny seeded generator so failures replay from the printed seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Random input never traps")
 struct RandomInputTests {
@@ -27,7 +15,7 @@ struct RandomInputTests {
     ]
 
     /// Either uniformly random bytes or a soup of HTTP-ish fragments.
-    static func input(_ rng: inout SplitMix64) -> [UInt8] {
+    static func input(_ rng: inout SeededGenerator) -> [UInt8] {
         var bytes: [UInt8] = []
         if Bool.random(using: &rng) {
             for _ in 0..<Int.random(in: 0...2000, using: &rng) { bytes.append(UInt8.random(in: 0...255, using: &rng)) }
@@ -41,7 +29,7 @@ struct RandomInputTests {
 
     @Test("parser and machine survive random input in random chunks", arguments: seeds)
     func randomInput(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for round in 0..<300 {
             let bytes = Self.input(&rng)
             var parser = HTTPRequestParser(config: HTTPParserConfig(maxHeadBytes: 512, maxHeaderCount: 8))

@@ -1,5 +1,6 @@
 import Crypto
 import Testing
+import TestSupport
 import Wire
 @testable import Libp2pCore
 
