@@ -3,6 +3,7 @@
 #   make test   install build + test dependencies if missing, build, run `swift test` and every interop suite
 #   make bench  run the benchmarks that exist
 #   make lint   swift format lint
+#   make test-containers   build and run the Dockerfile and docker-compose.yml with ../shared/tools/container-lab.sh
 SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE_BIN := .build/release/waystone
@@ -13,10 +14,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
 TEST_PACKAGES := prometheus
 
-.PHONY: run build build-debug test test-swift test-interop bench lint deps-build deps-test clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench lint deps-build deps-test clean help
 
 help:
-	@sed -n '2,6p' Makefile
+	@sed -n '2,7p' Makefile
 
 deps-build:
 	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -46,10 +47,14 @@ test-swift:
 	$(SWIFT) test --skip-build
 
 test-interop: build-debug
-	@set -e; for t in Tests/Interop/*.sh; do echo "== $$t"; WAYSTONE_BIN=$(DEBUG_BIN) bash "$$t"; done
+	BIN_UNDER_TEST=$(CURDIR)/$(DEBUG_BIN) bash Tests/Interop/run-all.sh
+
+# The Dockerfile and docker-compose.yml, built and run for real with podman (several minutes; not part of `make test`).
+test-containers:
+	bash Tests/Containers/container-lab-check.sh
 
 bench:
-	@if ls Benchmarks/*.sh >/dev/null 2>&1; then for b in Benchmarks/*.sh; do bash "$$b"; done; \
+	@if ls Tests/Benchmarks/*.sh >/dev/null 2>&1; then for b in Tests/Benchmarks/*.sh; do bash "$$b"; done; \
 	else echo "make bench: no benchmarks exist yet (the STUN, relay and Kademlia issues add them)"; fi
 
 lint:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: the real binary, its CLI, exit codes, identity file, metrics endpoint checked by promtool, signals.
 source "$(dirname "$0")/lib.sh"
-W=$WAYSTONE_BIN
+W=$BIN_UNDER_TEST
 echo "daemon end-to-end"
 
 # --- CLI and exit codes -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ if command -v systemd-analyze >/dev/null; then
   mkdir -p "$root/usr/local/bin" "$root/etc/systemd/system" "$root/lib" "$root/bin"
   cp -a /lib/systemd "$root/lib/"
   cp "$(type -P kill)" "$root/bin/kill"
-  cp "$WAYSTONE_BIN" "$root/usr/local/bin/waystone"
+  cp "$BIN_UNDER_TEST" "$root/usr/local/bin/waystone"
   cp deploy/systemd/waystone.service "$root/etc/systemd/system/"
   out=$(systemd-analyze verify --root="$root" waystone.service 2>&1) && [ -z "$out" ] \
     && pass "systemd-analyze verify waystone.service" || fail "systemd-analyze verify waystone.service" "$out"
@@ -19,6 +19,6 @@ else
   echo "  skip systemd-analyze (not installed)"
 fi
 for f in config/*.json; do
-  check "check-config $f" "$WAYSTONE_BIN" check-config --config "$f"
+  check "check-config $f" "$BIN_UNDER_TEST" check-config --config "$f"
 done
 finish

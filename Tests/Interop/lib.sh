@@ -1,8 +1,8 @@
 # Shared helpers for the interop / end-to-end suites. Sourced, not run.
 # Every suite is bounded in time, talks only to 127.0.0.1, and removes what it created.
 set -euo pipefail
-: "${WAYSTONE_BIN:=.build/debug/waystone}"
-WAYSTONE_BIN=$(readlink -f "$WAYSTONE_BIN")
+: "${BIN_UNDER_TEST:=$(dirname "${BASH_SOURCE[0]}")/../../.build/debug/waystone}"
+BIN_UNDER_TEST=$(readlink -f "$BIN_UNDER_TEST")
 PASSED=0; FAILED=0
 WORK=$(mktemp -d /tmp/waystone-interop.XXXXXX)
 PIDS=()
@@ -53,7 +53,7 @@ wait_for_log() {
 start_daemon() {
   local name=$1; shift
   DATA=$WORK/$name-data; DAEMON_LOG=$WORK/$name.log
-  WAYSTONE_METRICS_LISTEN=127.0.0.1:0 "$WAYSTONE_BIN" run --data-dir "$DATA" "$@" 2>"$DAEMON_LOG" &
+  WAYSTONE_METRICS_LISTEN=127.0.0.1:0 "$BIN_UNDER_TEST" run --data-dir "$DATA" "$@" 2>"$DAEMON_LOG" &
   DAEMON_PID=$!; PIDS+=("$DAEMON_PID")
   local line
   line=$(wait_for_log "$DAEMON_LOG" 'msg=started' 15) || { cat "$DAEMON_LOG"; return 1; }
