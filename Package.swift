@@ -4,13 +4,13 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "waystone",
     products: [
-        .executable(name: "waystone", targets: ["waystone"]),
+        .executable(name: "waystone", targets: ["waystone"])
     ],
     targets: [
         // C shims and system libraries
@@ -46,7 +46,8 @@ let package = Package(
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
-        .testTarget(name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DaemonTests", dependencies: ["Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore"],
             swiftSettings: swiftSettings),

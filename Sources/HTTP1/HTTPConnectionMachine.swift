@@ -108,7 +108,8 @@ public struct HTTPConnectionMachine {
             }
             out.event = .timedOut
             if parser.bufferedByteCount > 0 {
-                out.bytes = HTTPResponse.text(.requestTimeout, "request timeout\n").render(forHEAD: false, keepAlive: false)
+                out.bytes = HTTPResponse.text(.requestTimeout, "request timeout\n").render(
+                    forHEAD: false, keepAlive: false)
                 state = .closing(deadline: Self.add(now, config.lingerTimeoutNanoseconds))
                 out.close = .afterWrite
                 out.nextDeadline = nextDeadline
@@ -174,7 +175,8 @@ public struct HTTPConnectionMachine {
         }
         out.morePending = out.responses == config.maxResponsesPerTurn && buffered > 0
         if out.responses > 0 {
-            state = buffered > 0
+            state =
+                buffered > 0
                 ? .readingHead(deadline: Self.add(now, config.readTimeoutNanoseconds))
                 : .idle(deadline: Self.add(now, config.idleTimeoutNanoseconds))
         }

@@ -75,7 +75,9 @@ public struct HTTPRequestParser: Sendable {
         while start < buffer.count {
             if buffer[start] == UInt8(ascii: "\n") {
                 start += 1
-            } else if buffer[start] == UInt8(ascii: "\r"), start + 1 < buffer.count, buffer[start + 1] == UInt8(ascii: "\n") {
+            } else if buffer[start] == UInt8(ascii: "\r"), start + 1 < buffer.count,
+                buffer[start + 1] == UInt8(ascii: "\n")
+            {
                 start += 2
             } else {
                 break
@@ -117,7 +119,9 @@ public struct HTTPRequestParser: Sendable {
 
     // MARK: - Head grammar
 
-    private static func parseHead(_ bytes: ArraySlice<UInt8>, config: HTTPParserConfig) throws(HTTPParseError) -> HTTPRequestHead {
+    private static func parseHead(_ bytes: ArraySlice<UInt8>, config: HTTPParserConfig) throws(HTTPParseError)
+        -> HTTPRequestHead
+    {
         var lines: [ArraySlice<UInt8>] = []
         for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             var line = rawLine
@@ -164,7 +168,9 @@ public struct HTTPRequestParser: Sendable {
         return version
     }
 
-    private static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {
+    private static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (
+        name: String, value: String
+    ) {
         guard let first = line.first else { throw .headerWithoutColon }
         if isWhitespace(first) { throw .obsoleteLineFolding }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .headerWithoutColon }
@@ -197,7 +203,8 @@ public struct HTTPRequestParser: Sendable {
     /// `tchar` from RFC 9110 §5.6.2.
     static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(byte)

@@ -21,7 +21,8 @@ public struct PeerID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Derives the peer ID of `publicKey`.
     public init(publicKey: Libp2pPublicKey) {
         let encoded = publicKey.protobufBytes
-        let multihash = encoded.count <= Self.maxInlineKeyLength
+        let multihash =
+            encoded.count <= Self.maxInlineKeyLength
             ? Multihash(code: Multihash.identityCode, digest: encoded)
             : Multihash(code: Multihash.sha2_256Code, digest: SHA256.hash(encoded))
         self.bytes = multihash.bytes

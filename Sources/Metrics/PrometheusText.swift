@@ -34,9 +34,11 @@ public enum PrometheusText {
 
     /// Escapes a label value: backslash as `\\`, double quote as `\"`, newline as `\n`.
     public static func escapeLabelValue(_ text: String) -> String {
-        guard text.utf8.contains(where: {
-            $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\"")
-        }) else {
+        guard
+            text.utf8.contains(where: {
+                $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\"")
+            })
+        else {
             return text
         }
         var out = ""

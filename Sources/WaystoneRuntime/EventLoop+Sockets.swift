@@ -92,7 +92,8 @@ extension EventLoop {
     }
 
     /// socket + options + bind, closing the socket on failure.
-    static func makeBoundSocket(_ address: SocketAddress, type: Int32, reuseAddress: Bool) throws(RuntimeError) -> Int32 {
+    static func makeBoundSocket(_ address: SocketAddress, type: Int32, reuseAddress: Bool) throws(RuntimeError) -> Int32
+    {
         let name = address.description
         let fd: Int32
         do {
@@ -132,7 +133,10 @@ final class PendingConnect: LoopHandler {
     private var registration: Registration?
     var timer: TimerHandle?
 
-    init(loop: EventLoop, fd: Int32, address: SocketAddress, onConnect: @escaping (Result<TCPConnection, RuntimeError>) -> Void) {
+    init(
+        loop: EventLoop, fd: Int32, address: SocketAddress,
+        onConnect: @escaping (Result<TCPConnection, RuntimeError>) -> Void
+    ) {
         self.loop = loop
         self.fd = fd
         self.address = address

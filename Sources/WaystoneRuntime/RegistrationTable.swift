@@ -61,7 +61,7 @@ struct RegistrationTable {
     mutating func remove(_ registration: Registration) {
         let index = Int(registration.id)
         guard index < slots.count, slots[index].generation == registration.generation,
-              slots[index].handler != nil
+            slots[index].handler != nil
         else { return }
         slots[index].handler = nil
         slots[index].generation &+= 1

@@ -13,7 +13,8 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// Creates an address from raw bytes (4 or 16 of them) and a port.
     public init(addressBytes: [UInt8], port: UInt16, scopeID: UInt32 = 0) throws(RuntimeError) {
         guard addressBytes.count == 4 || addressBytes.count == 16 else {
-            throw RuntimeError(operation: "make address", detail: "need 4 or 16 address bytes, got \(addressBytes.count)")
+            throw RuntimeError(
+                operation: "make address", detail: "need 4 or 16 address bytes, got \(addressBytes.count)")
         }
         self.addressBytes = addressBytes
         self.port = port
@@ -54,7 +55,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             wantsIPv6 = false
         }
         guard !portPart.isEmpty, portPart.count <= 5, portPart.allSatisfy({ $0 >= "0" && $0 <= "9" }),
-              let portValue = Int(portPart), portValue <= 65535
+            let portValue = Int(portPart), portValue <= 65535
         else { throw failure("port must be a number 0...65535") }
         guard !hostPart.isEmpty, hostPart.utf8.count <= 64 else { throw failure("bad host") }
         let family = wantsIPv6 ? AF_INET6 : AF_INET

@@ -103,13 +103,15 @@ public final class TCPConnection: LoopHandler {
         guard sent < bytes.count else { return }
         let remaining = UnsafeRawBufferPointer(rebasing: bytes[sent...])
         guard queuedBytes + remaining.count <= maxQueuedBytes else {
-            fail(RuntimeError(
-                operation: "write", address: remoteAddress.description, errno: ENOBUFS,
-                detail: "write queue over \(maxQueuedBytes) bytes"))
+            fail(
+                RuntimeError(
+                    operation: "write", address: remoteAddress.description, errno: ENOBUFS,
+                    detail: "write queue over \(maxQueuedBytes) bytes"))
             return
         }
         if chunks.count > headIndex, let lastIndex = chunks.indices.last,
-           chunks[lastIndex].count < Self.coalesceLimit {
+            chunks[lastIndex].count < Self.coalesceLimit
+        {
             chunks[lastIndex].append(contentsOf: remaining)
         } else {
             chunks.append(Array(remaining))

@@ -45,7 +45,9 @@ public enum Base58 {
     /// Decodes a base58btc string.
     /// - Parameter maxEncodedLength: inputs longer than this (in UTF-8 bytes) are rejected before decoding.
     /// - Throws: ``WireError/inputTooLarge(limit:)``, ``WireError/invalidCharacter``.
-    public static func decode(_ string: String, maxEncodedLength: Int = defaultMaxEncodedLength) throws(WireError) -> [UInt8] {
+    public static func decode(_ string: String, maxEncodedLength: Int = defaultMaxEncodedLength) throws(WireError)
+        -> [UInt8]
+    {
         let chars = Array(string.utf8.prefix(maxEncodedLength + 1))
         guard chars.count <= maxEncodedLength else { throw .inputTooLarge(limit: maxEncodedLength) }
         let ones = chars.prefix(while: { $0 == alphabet[0] }).count

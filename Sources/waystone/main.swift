@@ -1,8 +1,9 @@
+import Daemon
+
 // waystone: arguments → config → Daemon → exit code.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Daemon
 
 /// The process environment as a dictionary (first occurrence wins).
 func processEnvironment() -> [String: String] {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Daemon
 
 @Suite struct CommandLineParserTests {
@@ -50,7 +51,9 @@ import Testing
         guard case .help(let keygen) = try parse("keygen -h").command else { Issue.record("no help"); return }
         #expect(keygen.hasPrefix("Usage: waystone keygen [FLAGS]"))
         #expect(keygen.contains("--force"))
-        guard case .help(let check) = try parse("--bogus check-config --help").command else { Issue.record("no help"); return }
+        guard case .help(let check) = try parse("--bogus check-config --help").command else {
+            Issue.record("no help"); return
+        }
         #expect(check.contains("--print-defaults"))
         #expect(try parse("keygen --version").command == .version)
         #expect(try parse("--version --nope").command == .version)
@@ -86,7 +89,8 @@ import Testing
 
     @Test func configPathFallsBackToEnvironment() throws {
         #expect(try parse("").resolvedConfigPath(environment: ["WAYSTONE_CONFIG": "/e.json"]) == "/e.json")
-        #expect(try parse("--config /f.json").resolvedConfigPath(environment: ["WAYSTONE_CONFIG": "/e.json"]) == "/f.json")
+        #expect(
+            try parse("--config /f.json").resolvedConfigPath(environment: ["WAYSTONE_CONFIG": "/e.json"]) == "/f.json")
         #expect(try parse("").resolvedConfigPath(environment: ["WAYSTONE_CONFIG": ""]) == nil)
     }
 }

@@ -1,18 +1,21 @@
 import Testing
 import WaystoneRuntime
+
 @testable import Daemon
 
 @Suite struct ConfigSchemaTests {
     @Test func environmentNamesDeriveFromKeyPaths() {
         #expect(ConfigKey.environmentName(for: "dataDir") == "WAYSTONE_DATA_DIR")
         #expect(ConfigKey.environmentName(for: "metrics.listen") == "WAYSTONE_METRICS_LISTEN")
-        #expect(ConfigKey.environmentName(for: "libp2p.allowPrivateAddresses") == "WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES")
-        #expect(ConfigSchema.keys.map(\.environmentName) == [
-            "WAYSTONE_DATA_DIR", "WAYSTONE_LOG_LEVEL", "WAYSTONE_LOG_FORMAT", "WAYSTONE_METRICS_LISTEN",
-            "WAYSTONE_METRICS_MAX_CONNECTIONS", "WAYSTONE_METRICS_READ_TIMEOUT_SECONDS", "WAYSTONE_LIBP2P_LISTEN",
-            "WAYSTONE_LIBP2P_ANNOUNCE", "WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES", "WAYSTONE_STUN_LISTEN",
-            "WAYSTONE_SHUTDOWN_DRAIN_SECONDS",
-        ])
+        #expect(
+            ConfigKey.environmentName(for: "libp2p.allowPrivateAddresses") == "WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES")
+        #expect(
+            ConfigSchema.keys.map(\.environmentName) == [
+                "WAYSTONE_DATA_DIR", "WAYSTONE_LOG_LEVEL", "WAYSTONE_LOG_FORMAT", "WAYSTONE_METRICS_LISTEN",
+                "WAYSTONE_METRICS_MAX_CONNECTIONS", "WAYSTONE_METRICS_READ_TIMEOUT_SECONDS", "WAYSTONE_LIBP2P_LISTEN",
+                "WAYSTONE_LIBP2P_ANNOUNCE", "WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES", "WAYSTONE_STUN_LISTEN",
+                "WAYSTONE_SHUTDOWN_DRAIN_SECONDS",
+            ])
     }
 
     @Test func everyDefaultValidates() throws {
@@ -29,7 +32,8 @@ import WaystoneRuntime
 
     @Test(arguments: ["waystone.example.json", "vps.json", "container.json"])
     func shippedConfigsValidate(_ name: String) throws {
-        let config = try ConfigLoader.load(filePath: repositoryRoot() + "/config/" + name, environment: [:], overrides: ConfigOverrides())
+        let config = try ConfigLoader.load(
+            filePath: repositoryRoot() + "/config/" + name, environment: [:], overrides: ConfigOverrides())
         switch name {
         case "vps.json":
             #expect(config.dataDir == "/var/lib/waystone")
@@ -49,7 +53,8 @@ import WaystoneRuntime
         let dir = TempDirectory()
         defer { dir.remove() }
         dir.write("effective.json", config.effectiveJSON())
-        let reloaded = try ConfigLoader.load(filePath: dir.file("effective.json"), environment: [:], overrides: ConfigOverrides())
+        let reloaded = try ConfigLoader.load(
+            filePath: dir.file("effective.json"), environment: [:], overrides: ConfigOverrides())
         #expect(reloaded == config)
         #expect(WaystoneConfig().effectiveJSON() == ConfigSchema.exampleJSON())
     }
@@ -59,9 +64,14 @@ import WaystoneRuntime
         let lines = table.split(separator: "\n")
         #expect(lines.count == ConfigSchema.keys.count + 2)
         #expect(lines[0] == "| Key | Type | Default | Environment variable | Reload | Description |")
-        #expect(table.contains("| `metrics.maxConnections` | integer in 1...10000 | `64` | `WAYSTONE_METRICS_MAX_CONNECTIONS` | restart |"))
+        #expect(
+            table.contains(
+                "| `metrics.maxConnections` | integer in 1...10000 | `64` | `WAYSTONE_METRICS_MAX_CONNECTIONS` | restart |"
+            ))
         #expect(table.contains("/ip4/&lt;ipv4&gt;/tcp/&lt;port&gt;") && !table.contains("<"))
-        #expect(table.contains(#"| `log.level` | one of error\|warn\|info\|debug | `"info"` | `WAYSTONE_LOG_LEVEL` | applied |"#))
+        #expect(
+            table.contains(
+                #"| `log.level` | one of error\|warn\|info\|debug | `"info"` | `WAYSTONE_LOG_LEVEL` | applied |"#))
     }
 
     @Test(arguments: [
@@ -90,8 +100,10 @@ import WaystoneRuntime
         #expect((try? SocketAddress.parse(text))?.description == rendered)
     }
 
-    @Test(arguments: ["1.2.3.4", "1.2.3.4:", ":80", "[::1]", "[::1]80", "::1:80", "host:80", "1.2.3.4:-1",
-                      "1.2.3.4:+80", "[1.2.3.4]:80", "[fe80::1%eth0]:80", "1.2.3.4:123456"])
+    @Test(arguments: [
+        "1.2.3.4", "1.2.3.4:", ":80", "[::1]", "[::1]80", "::1:80", "host:80", "1.2.3.4:-1",
+        "1.2.3.4:+80", "[1.2.3.4]:80", "[fe80::1%eth0]:80", "1.2.3.4:123456",
+    ])
     func hostPortRejects(_ text: String) {
         #expect((try? SocketAddress.parse(text)) == nil)
     }

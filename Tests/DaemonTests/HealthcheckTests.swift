@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 import Testing
 import WaystoneRuntime
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct HealthcheckTests {
     @Test func statusCodeNeedsACompleteStatusLine() {

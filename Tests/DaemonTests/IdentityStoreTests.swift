@@ -1,9 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Libp2pCore
 import Testing
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct IdentityStoreTests {
     /// A temp dir and a data dir below it that does not exist yet.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Daemon
 
 @Suite struct JSONParserTests {
@@ -9,8 +10,12 @@ import Testing
         guard case .object(let members) = value else { Issue.record("not an object"); return }
         #expect(members.map(\.key) == ["b", "a", "c"])
         #expect(value["b"] == .integer(1))
-        #expect(value["a"] == .array([.bool(true), .null, .number(.double(1.5)), .integer(0),
-                                      .integer(Int64.max), .number(.double(100))]))
+        #expect(
+            value["a"]
+                == .array([
+                    .bool(true), .null, .number(.double(1.5)), .integer(0),
+                    .integer(Int64.max), .number(.double(100)),
+                ]))
         #expect(value["c"] == .string("x"))
     }
 
@@ -72,6 +77,8 @@ import Testing
         let value = try parser.parse(text)
         #expect(value.compact() == #"{"a":[1,2.5,"x\u0001\n"],"b":{},"c":[],"d":{"e":null,"f":false}}"#)
         #expect(try parser.parse(value.prettyPrinted()) == value)
-        #expect(JSONValue.object([(key: "k", value: .array([.integer(1)]))]).prettyPrinted() == "{\n  \"k\": [\n    1\n  ]\n}\n")
+        #expect(
+            JSONValue.object([(key: "k", value: .array([.integer(1)]))]).prettyPrinted()
+                == "{\n  \"k\": [\n    1\n  ]\n}\n")
     }
 }

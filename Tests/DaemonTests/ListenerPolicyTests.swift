@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import WaystoneRuntime
+
 @testable import Daemon
 
 @Suite struct ListenerPolicyTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Daemon
 
 @Suite struct LoggerTests {
@@ -19,18 +20,22 @@ import Testing
 
     @Test func logfmtGoldenLine() {
         let (logger, sink) = makeLogger()
-        logger.info("listener.started", ["addr": "0.0.0.0:3478", "proto": "udp stun", "note": "", "eq": "a=b", "q": #"say "hi""#])
-        #expect(sink.lines == [
-            #"ts=2026-11-21T22:08:50.123Z level=info msg=listener.started addr=0.0.0.0:3478 proto="udp stun" note="" eq="a=b" q="say \"hi\"""#,
-        ])
+        logger.info(
+            "listener.started",
+            ["addr": "0.0.0.0:3478", "proto": "udp stun", "note": "", "eq": "a=b", "q": #"say "hi""#])
+        #expect(
+            sink.lines == [
+                #"ts=2026-11-21T22:08:50.123Z level=info msg=listener.started addr=0.0.0.0:3478 proto="udp stun" note="" eq="a=b" q="say \"hi\"""#
+            ])
     }
 
     @Test func jsonGoldenLine() {
         let (logger, sink) = makeLogger(.debug, .json)
         logger.warn("peer dropped", ["peer": "12D3KooW", "reason": "a\"b\\c"])
-        #expect(sink.lines == [
-            #"{"ts":"2026-11-21T22:08:50.123Z","level":"warn","msg":"peer dropped","peer":"12D3KooW","reason":"a\"b\\c"}"#,
-        ])
+        #expect(
+            sink.lines == [
+                #"{"ts":"2026-11-21T22:08:50.123Z","level":"warn","msg":"peer dropped","peer":"12D3KooW","reason":"a\"b\\c"}"#
+            ])
     }
 
     @Test func newlineInjectionStaysOnOneLine() throws {

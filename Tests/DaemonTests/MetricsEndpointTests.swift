@@ -1,11 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTP1
 import Metrics
 import Testing
 import WaystoneRuntime
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A `MetricsEndpoint` on 127.0.0.1:0 served by a loop on a background thread.
 final class EndpointFixture {
@@ -203,7 +205,8 @@ func request(_ method: String, _ path: String, close: Bool = false) -> String {
         let f = try EndpointFixture()
         defer { f.stop() }
         let reply = try #require(
-            httpRequest(port: f.port, "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+            httpRequest(
+                port: f.port, "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
         #expect(reply.status == 405)
         let allow = try #require(reply.header("Allow"))
         #expect(allow.contains("GET"))

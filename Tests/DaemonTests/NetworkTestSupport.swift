@@ -1,9 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 import WaystoneRuntime
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 // Helpers for tests that run an event loop on a background thread and talk to it over loopback sockets.
 
@@ -34,12 +36,14 @@ final class BackgroundThread: @unchecked Sendable {
     init(_ body: @escaping () -> Void) {
         self.body = body
         let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            let me = Unmanaged<BackgroundThread>.fromOpaque(raw!).takeRetainedValue()
-            me.body()
-            me.finished.store(true, ordering: .releasing)
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                let me = Unmanaged<BackgroundThread>.fromOpaque(raw!).takeRetainedValue()
+                me.body()
+                me.finished.store(true, ordering: .releasing)
+                return nil
+            }, context)
         precondition(rc == 0, "pthread_create failed")
     }
 
@@ -137,7 +141,9 @@ final class BoundSocket {
         precondition(fd >= 0)
         var address = loopbackAddress(port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         precondition(bound == 0)
         if shouldListen { precondition(Glibc.listen(fd, 16) == 0) }
@@ -185,7 +191,9 @@ final class BlockingClient {
         guard fd >= 0 else { return nil }
         var address = loopbackAddress(port: port)
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else {
             close(fd)
@@ -200,7 +208,9 @@ final class BlockingClient {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return false

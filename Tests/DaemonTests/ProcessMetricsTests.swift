@@ -1,9 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Metrics
 import Testing
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct ProcessMetricsTests {
     /// Fields 3...24 of proc(5), with utime 250, stime 50, starttime 1000, vsize 123456789, rss 2048 pages.
@@ -16,9 +18,11 @@ import Testing
 
     @Test func commandNameWithSpacesAndParenthesesIsSkipped() throws {
         let stat = try #require(parse("1234 (a) b) c) " + Self.tail))
-        #expect(stat == ProcessMetrics.Stat(
-            cpuSeconds: 3.0, virtualMemoryBytes: 123_456_789, residentMemoryBytes: 2048 * 4096,
-            startTimeSeconds: 1_700_000_010))
+        #expect(
+            stat
+                == ProcessMetrics.Stat(
+                    cpuSeconds: 3.0, virtualMemoryBytes: 123_456_789, residentMemoryBytes: 2048 * 4096,
+                    startTimeSeconds: 1_700_000_010))
     }
 
     @Test func plainCommandName() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Testing
+
 @testable import Daemon
 
 /// README.md must document every config key exactly as the schema defines it (regenerate the table from

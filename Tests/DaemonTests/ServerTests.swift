@@ -1,12 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Libp2pCore
 import Metrics
 import Synchronization
 import Testing
 import WaystoneRuntime
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A role whose work count the test controls.
 final class FakeRole: DaemonRole, @unchecked Sendable {
@@ -38,8 +40,10 @@ final class ServerHarness {
     var dataDir: String { root.file("data") }
 
     static func defaultEnvironment(dataDir: String, drainSeconds: Int) -> [String: String] {
-        ["WAYSTONE_DATA_DIR": dataDir, "WAYSTONE_METRICS_LISTEN": "127.0.0.1:0",
-         "WAYSTONE_SHUTDOWN_DRAIN_SECONDS": "\(drainSeconds)"]
+        [
+            "WAYSTONE_DATA_DIR": dataDir, "WAYSTONE_METRICS_LISTEN": "127.0.0.1:0",
+            "WAYSTONE_SHUTDOWN_DRAIN_SECONDS": "\(drainSeconds)",
+        ]
     }
 
     /// - Parameters:
@@ -54,7 +58,9 @@ final class ServerHarness {
             root.write("waystone.json", configJSON(root.file("data")))
             filePath = root.file("waystone.json")
         }
-        let env = environment ?? (filePath == nil ? Self.defaultEnvironment(dataDir: root.file("data"), drainSeconds: drainSeconds) : [:])
+        let env =
+            environment
+            ?? (filePath == nil ? Self.defaultEnvironment(dataDir: root.file("data"), drainSeconds: drainSeconds) : [:])
         let loader = ConfigLoader(filePath: filePath, environment: env)
         let config = try loader.load()
         logger = Logger(level: config.log.level, format: config.log.format, sink: sink)
@@ -130,7 +136,9 @@ final class ServerHarness {
         let line = try #require(started.first)
         #expect(line.contains("level=info"))
         #expect(line.contains("peer_id=\(peerID)"))
-        #expect(line.contains("version=\(WaystoneVersion.current)") || line.contains("version=\"\(WaystoneVersion.current)"))
+        #expect(
+            line.contains("version=\(WaystoneVersion.current)") || line.contains("version=\"\(WaystoneVersion.current)")
+        )
         #expect(line.contains("metrics=127.0.0.1:\(port)"))
         #expect(line.contains("fake=fake-addr:1"))
         #expect(h.lines("msg=\"identity created\"").count == 1)
@@ -165,7 +173,8 @@ final class ServerHarness {
         #expect(first.waitForExit(timeout: 5) == .success)
         let peerID = try IdentityStore(dataDirectory: first.dataDir).load().peerID.description
 
-        let second = try ServerHarness(environment: ServerHarness.defaultEnvironment(dataDir: first.dataDir, drainSeconds: 1))
+        let second = try ServerHarness(
+            environment: ServerHarness.defaultEnvironment(dataDir: first.dataDir, drainSeconds: 1))
         defer { second.finish() }
         _ = try #require(second.start())
         #expect(second.lines("identity created").isEmpty)

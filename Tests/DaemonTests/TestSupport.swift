@@ -1,8 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Repository root, found from this file's path (Tests/DaemonTests/TestSupport.swift).
 func repositoryRoot(_ file: String = #filePath) -> String {

@@ -1,8 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
+
 @testable import Daemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct WaystoneCommandTests {
     func main(_ arguments: [String], _ environment: [String: String] = [:]) -> Int32 {

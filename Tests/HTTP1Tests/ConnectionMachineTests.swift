@@ -5,12 +5,16 @@ import Testing
 @Suite("HTTPConnectionMachine")
 struct ConnectionMachineTests {
     static let second: UInt64 = 1_000_000_000
-    static var routes: HTTPEndpointRoutes { HTTPEndpointRoutes([
-        "/metrics": { _ in .text(.ok, "m 1\n") },
-        "/healthz": { _ in .text(.ok, "ok\n") },
-    ]) }
+    static var routes: HTTPEndpointRoutes {
+        HTTPEndpointRoutes([
+            "/metrics": { _ in .text(.ok, "m 1\n") },
+            "/healthz": { _ in .text(.ok, "ok\n") },
+        ])
+    }
 
-    static func machine(_ config: HTTPConnectionConfig = HTTPConnectionConfig(), now: UInt64 = 0) -> HTTPConnectionMachine {
+    static func machine(_ config: HTTPConnectionConfig = HTTPConnectionConfig(), now: UInt64 = 0)
+        -> HTTPConnectionMachine
+    {
         HTTPConnectionMachine(config: config, now: now) { routes.respond(to: $0) }
     }
 
@@ -22,7 +26,9 @@ struct ConnectionMachineTests {
         var machine = Self.machine()
         #expect(machine.nextDeadline == 10 * Self.second)
         let out = machine.receive(Self.bytes("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"), now: 5)
-        #expect(Self.text(out.bytes) == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\r\nok\n")
+        #expect(
+            Self.text(out.bytes)
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\r\nok\n")
         #expect(out.close == .no)
         #expect(out.responses == 1)
         #expect(out.nextDeadline == 5 + 30 * Self.second)
@@ -47,7 +53,8 @@ struct ConnectionMachineTests {
     func close11() {
         var machine = Self.machine()
         let out = machine.receive(
-            Self.bytes("GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"),
+            Self.bytes(
+                "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"),
             now: 0)
         #expect(out.responses == 1)
         #expect(out.close == .afterWrite)
@@ -58,10 +65,13 @@ struct ConnectionMachineTests {
     func pipelined() {
         var machine = Self.machine()
         let out = machine.receive(
-            Self.bytes("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: a\r\n\r\nPUT /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"),
+            Self.bytes(
+                "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: a\r\n\r\nPUT /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"
+            ),
             now: 0)
         #expect(out.responses == 4)
-        let expected = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n\r\nm 1\n"
+        let expected =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n\r\nm 1\n"
             + "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\r\n"
             + "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nAllow: GET, HEAD\r\nContent-Length: 19\r\n\r\nmethod not allowed\n"
             + "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\nnot found\n"
@@ -96,7 +106,10 @@ struct ConnectionMachineTests {
     func malformed() {
         var machine = Self.machine()
         let out = machine.receive(Self.bytes("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), now: 0)
-        #expect(Self.text(out.bytes) == "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n")
+        #expect(
+            Self.text(out.bytes)
+                == "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\nBad Request\n"
+        )
         #expect(out.close == .afterWrite)
         #expect(out.event == .rejected(.whitespaceBeforeColon))
     }
@@ -173,13 +186,16 @@ struct ConnectionMachineTests {
             written += out.bytes
         }
         #expect(responses == 1)
-        #expect(Self.text(written) == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n\r\n")
+        #expect(
+            Self.text(written)
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\n\r\n")
     }
 
     @Test("pipelining flood beyond maxBufferedBytes while paused closes the connection")
     func bufferLimit() {
         var machine = Self.machine(
-            HTTPConnectionConfig(parser: HTTPParserConfig(maxHeadBytes: 64), maxResponsesPerTurn: 1, maxBufferedBytes: 64))
+            HTTPConnectionConfig(
+                parser: HTTPParserConfig(maxHeadBytes: 64), maxResponsesPerTurn: 1, maxBufferedBytes: 64))
         let request = "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
         let out = machine.receive(Self.bytes(String(repeating: request, count: 4)), now: 0)
         #expect(out.close == .now)

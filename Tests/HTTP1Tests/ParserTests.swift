@@ -4,7 +4,9 @@ import Testing
 
 @Suite("HTTPRequestParser")
 struct ParserTests {
-    static func parseOne(_ text: String, config: HTTPParserConfig = HTTPParserConfig()) throws(HTTPParseError) -> [HTTPRequestHead] {
+    static func parseOne(_ text: String, config: HTTPParserConfig = HTTPParserConfig()) throws(HTTPParseError)
+        -> [HTTPRequestHead]
+    {
         var parser = HTTPRequestParser(config: config)
         return try parser.parse(Array(text.utf8))
     }
@@ -129,7 +131,9 @@ struct ParserTests {
         let over = prefix + String(repeating: "v", count: 64 - prefix.utf8.count - 3) + "\r\n\r\n"
         #expect(throws: HTTPParseError.headTooLarge) { try Self.parseOne(over, config: config) }
         var parser = HTTPRequestParser(config: config)
-        #expect(throws: HTTPParseError.headTooLarge) { try parser.parse(Array(repeating: UInt8(ascii: "A"), count: 64)) }
+        #expect(throws: HTTPParseError.headTooLarge) {
+            try parser.parse(Array(repeating: UInt8(ascii: "A"), count: 64))
+        }
         // The parser stays failed.
         #expect(throws: HTTPParseError.headTooLarge) { try parser.parse(Array("GET / HTTP/1.0\r\n\r\n".utf8)) }
     }

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 @testable import HTTP1
 
@@ -34,7 +34,8 @@ struct RandomInputTests {
             let bytes = Self.input(&rng)
             var parser = HTTPRequestParser(config: HTTPParserConfig(maxHeadBytes: 512, maxHeaderCount: 8))
             var machine = HTTPConnectionMachine(
-                config: HTTPConnectionConfig(parser: HTTPParserConfig(maxHeadBytes: 512, maxHeaderCount: 8), maxResponsesPerTurn: 4),
+                config: HTTPConnectionConfig(
+                    parser: HTTPParserConfig(maxHeadBytes: 512, maxHeaderCount: 8), maxResponsesPerTurn: 4),
                 now: 0
             ) { _ in .text(.ok, "ok") }
             var offset = 0

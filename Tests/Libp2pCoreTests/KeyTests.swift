@@ -1,6 +1,7 @@
 import Crypto
 import Testing
 import Wire
+
 @testable import Libp2pCore
 
 @Suite struct KeyTests {
@@ -29,7 +30,9 @@ import Wire
 
     @Test func protobufEncodingIsDeterministic() throws {
         // RSA = 0 still writes field 1 (required, has presence).
-        #expect(Hex.encode(PublicKeyProtobuf(type: .rsa, data: [0xAA]).bytes) == "080012 01aa".replacingOccurrences(of: " ", with: ""))
+        #expect(
+            Hex.encode(PublicKeyProtobuf(type: .rsa, data: [0xAA]).bytes)
+                == "080012 01aa".replacingOccurrences(of: " ", with: ""))
         // Unknown fields are skipped; field order on input does not matter; output is canonical.
         let shuffled = try Hex.decode("1220" + pubHex + "1801" + "0801" + "2a00")
         let key = try Libp2pPublicKey(protobufBytes: shuffled)
@@ -74,7 +77,9 @@ import Wire
             try Libp2pPrivateKey(protobufBytes: Hex.decode("08011240" + seedHex + otherPub))
         }
         // Seed-only data is not a libp2p form (go and rust reject it too).
-        #expect(throws: KeyError.invalidKeyData(.ed25519)) { try Libp2pPrivateKey(protobufBytes: Hex.decode("08011220" + seedHex)) }
+        #expect(throws: KeyError.invalidKeyData(.ed25519)) {
+            try Libp2pPrivateKey(protobufBytes: Hex.decode("08011220" + seedHex))
+        }
     }
 
     @Test func generatedIdentity() throws {
@@ -90,8 +95,10 @@ import Wire
         dump(key, to: &dumped)
         var dumpedMessage = ""
         dump(PrivateKeyProtobuf(type: .ed25519, data: key.ed25519.libp2pBytes), to: &dumpedMessage)
-        for text in [key.description, String(reflecting: key), dumped, dumpedMessage,
-                     String(describing: PrivateKeyProtobuf(type: .ed25519, data: key.ed25519.libp2pBytes))] {
+        for text in [
+            key.description, String(reflecting: key), dumped, dumpedMessage,
+            String(describing: PrivateKeyProtobuf(type: .ed25519, data: key.ed25519.libp2pBytes)),
+        ] {
             #expect(!text.contains(secret) && !text.contains("\(key.ed25519.seed.prefix(4).map { $0 })"))
         }
     }

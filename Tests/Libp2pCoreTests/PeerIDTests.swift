@@ -1,7 +1,8 @@
 import Crypto
-import Testing
 import TestSupport
+import Testing
 import Wire
+
 @testable import Libp2pCore
 
 @Suite struct PeerIDTests {
@@ -9,21 +10,35 @@ import Wire
 
     @Test func rejectsBadMultihashes() throws {
         let inline = "0024" + "08011220" + pubHex
-        #expect(throws: PeerIDError.malformedMultihash(.trailingBytes)) { try PeerID(multihashBytes: Hex.decode(inline + "00")) }
-        #expect(throws: PeerIDError.malformedMultihash(.truncated)) { try PeerID(multihashBytes: Hex.decode("1220" + "00")) }
+        #expect(throws: PeerIDError.malformedMultihash(.trailingBytes)) {
+            try PeerID(multihashBytes: Hex.decode(inline + "00"))
+        }
+        #expect(throws: PeerIDError.malformedMultihash(.truncated)) {
+            try PeerID(multihashBytes: Hex.decode("1220" + "00"))
+        }
         #expect(throws: PeerIDError.malformedMultihash(.truncated)) { try PeerID(multihashBytes: []) }
-        #expect(throws: PeerIDError.unsupportedMultihashCode(0x13)) { try PeerID(multihashBytes: Hex.decode("1320" + String(repeating: "00", count: 32))) }
-        #expect(throws: PeerIDError.invalidDigestLength(code: 0x12, length: 31)) { try PeerID(multihashBytes: Hex.decode("121f" + String(repeating: "00", count: 31))) }
-        #expect(throws: PeerIDError.invalidDigestLength(code: 0, length: 43)) { try PeerID(multihashBytes: Hex.decode("002b" + String(repeating: "00", count: 43))) }
+        #expect(throws: PeerIDError.unsupportedMultihashCode(0x13)) {
+            try PeerID(multihashBytes: Hex.decode("1320" + String(repeating: "00", count: 32)))
+        }
+        #expect(throws: PeerIDError.invalidDigestLength(code: 0x12, length: 31)) {
+            try PeerID(multihashBytes: Hex.decode("121f" + String(repeating: "00", count: 31)))
+        }
+        #expect(throws: PeerIDError.invalidDigestLength(code: 0, length: 43)) {
+            try PeerID(multihashBytes: Hex.decode("002b" + String(repeating: "00", count: 43)))
+        }
         #expect(throws: PeerIDError.invalidInlineKey(.missingType)) { try PeerID(multihashBytes: Hex.decode("0000")) }
         // A non-canonical (but parseable) inline key cannot be anyone's peer ID.
-        #expect(throws: PeerIDError.nonCanonicalInlineKey) { try PeerID(multihashBytes: Hex.decode("0026" + "08011220" + pubHex + "1800")) }
+        #expect(throws: PeerIDError.nonCanonicalInlineKey) {
+            try PeerID(multihashBytes: Hex.decode("0026" + "08011220" + pubHex + "1800"))
+        }
     }
 
     @Test func rejectsBadText() {
         #expect(throws: PeerIDError.invalidEncoding(.truncated)) { try PeerID(base58: "") }
         #expect(throws: PeerIDError.invalidEncoding(.invalidCharacter)) { try PeerID(string: "12D3KooW0") }
-        #expect(throws: PeerIDError.invalidEncoding(.inputTooLarge(limit: 128))) { try PeerID(string: "1" + String(repeating: "z", count: 200)) }
+        #expect(throws: PeerIDError.invalidEncoding(.inputTooLarge(limit: 128))) {
+            try PeerID(string: "1" + String(repeating: "z", count: 200))
+        }
         #expect(throws: PeerIDError.unsupportedTextForm) { try PeerID(string: "") }
         #expect(throws: PeerIDError.unsupportedTextForm) { try PeerID(string: "zQm") }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Testing
 import Wire
+
 @testable import Libp2pCore
 
 @Suite struct PeerIDVectorTests {
@@ -36,7 +37,9 @@ import Wire
                 #expect(priv.peerID.bytes == id.bytes && priv.peerID.base58 == v.peer_id_base58)
                 #expect(!priv.description.contains(Hex.encode(priv.ed25519.seed.prefix(8))))
             } else {
-                #expect(throws: KeyError.unsupportedKeyType(pub.type)) { try Libp2pPrivateKey(protobufBytes: privBytes) }
+                #expect(throws: KeyError.unsupportedKeyType(pub.type)) {
+                    try Libp2pPrivateKey(protobufBytes: privBytes)
+                }
                 #expect(throws: KeyError.unsupportedKeyType(pub.type)) { try pub.isValidSignature([], for: []) }
             }
         }

@@ -61,14 +61,15 @@ struct RegistryTests {
         family.labels("a", "in").inc()  // existing series keep working
         family.labels("only-one-value").inc()  // wrong arity goes to overflow too
         #expect(family.labels("c", "in") === family.labels("overflow", "overflow"))
-        #expect(registry.render() == """
-            # HELP peers_total P.
-            # TYPE peers_total counter
-            peers_total{kind="a",dir="in"} 2
-            peers_total{kind="b",dir="in"} 1
-            peers_total{kind="overflow",dir="overflow"} 4
+        #expect(
+            registry.render() == """
+                # HELP peers_total P.
+                # TYPE peers_total counter
+                peers_total{kind="a",dir="in"} 2
+                peers_total{kind="b",dir="in"} 1
+                peers_total{kind="overflow",dir="overflow"} 4
 
-            """)
+                """)
     }
 
     @Test("children are cached per label tuple")

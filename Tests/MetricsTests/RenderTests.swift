@@ -64,12 +64,13 @@ struct RenderTests {
         let registry = MetricsRegistry()
         let family = try registry.gauge("odd", help: "back\\slash and\nnewline \"quotes\" stay", labelNames: ["v"])
         family.labels("a\\b\"c\nd").set(1)
-        #expect(registry.render() == """
-            # HELP odd back\\\\slash and\\nnewline "quotes" stay
-            # TYPE odd gauge
-            odd{v="a\\\\b\\"c\\nd"} 1
+        #expect(
+            registry.render() == """
+                # HELP odd back\\\\slash and\\nnewline "quotes" stay
+                # TYPE odd gauge
+                odd{v="a\\\\b\\"c\\nd"} 1
 
-            """)
+                """)
     }
 
     @Test(
@@ -88,13 +89,14 @@ struct RenderTests {
         let registry = MetricsRegistry()
         _ = try registry.counter("a_total", help: "A.")
         _ = try registry.counter("b_total", help: "B.", labelNames: ["x"])
-        #expect(registry.render() == """
-            # HELP a_total A.
-            # TYPE a_total counter
-            a_total 0
-            # HELP b_total B.
-            # TYPE b_total counter
+        #expect(
+            registry.render() == """
+                # HELP a_total A.
+                # TYPE a_total counter
+                a_total 0
+                # HELP b_total B.
+                # TYPE b_total counter
 
-            """)
+                """)
     }
 }

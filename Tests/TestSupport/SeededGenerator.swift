@@ -14,7 +14,8 @@ public struct SeededGenerator: RandomNumberGenerator {
 
     /// A generator seeded from the environment or at random; prints the seed.
     public static func fromEnvironment(_ label: String) -> SeededGenerator {
-        let seed = ProcessInfo.processInfo.environment["WAYSTONE_TEST_SEED"].flatMap { UInt64($0) }
+        let seed =
+            ProcessInfo.processInfo.environment["WAYSTONE_TEST_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: .min ... .max)
         print("[\(label)] seed \(seed) (replay with WAYSTONE_TEST_SEED=\(seed))")
         return SeededGenerator(seed: seed)

@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+
 @testable import WaystoneRuntime
 
 /// Mutable state shared between a test and its loop callbacks (all on one thread).

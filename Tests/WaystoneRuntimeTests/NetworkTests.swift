@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import Testing
+
 @testable import WaystoneRuntime
 
 /// TCP and UDP on loopback (port 0, bound port read back).

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import WaystoneRuntime
 
 @Suite struct SocketAddressTests {
@@ -41,7 +42,9 @@ import Testing
             let address = try SocketAddress.parse(text)
             var storage = sockaddr_storage()
             address.withSockAddr { pointer, length in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: Int(length))) }
+                withUnsafeMutableBytes(of: &storage) {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: Int(length)))
+                }
             }
             #expect(SocketAddress(storage: storage) == address)
         }

@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import Testing
+
 @testable import WaystoneRuntime
 
 /// Readiness, interest changes, EAGAIN, backpressure and stale-event handling on socketpairs.
@@ -77,7 +78,11 @@ import Testing
         connection.onDrained = { _ in drained.value = true }
         func pump() {
             received.value += TestSupport.rawRead(b)
-            if received.value.count >= payload.count { loop.stop() } else { loop.schedule(afterNanoseconds: 1_000_000, pump) }
+            if received.value.count >= payload.count {
+                loop.stop()
+            } else {
+                loop.schedule(afterNanoseconds: 1_000_000, pump)
+            }
         }
         loop.schedule(afterNanoseconds: 0, pump)
         #expect(try TestSupport.run(loop))
@@ -140,7 +145,8 @@ import Testing
             }
         }
         // Fill both before the loop runs, so each has several 64 KiB reads pending in the same wake.
-        let written = TestSupport.rawWrite(b1, TestSupport.pattern(size)) + TestSupport.rawWrite(b2, TestSupport.pattern(size))
+        let written =
+            TestSupport.rawWrite(b1, TestSupport.pattern(size)) + TestSupport.rawWrite(b2, TestSupport.pattern(size))
         #expect(written == 2 * size)
         #expect(try TestSupport.run(loop))
         // With a budget of one read per wake, neither connection gets two reads in a row while both have data.

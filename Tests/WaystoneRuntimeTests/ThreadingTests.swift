@@ -2,6 +2,7 @@ import CLinux
 import Foundation
 import Glibc
 import Testing
+
 @testable import WaystoneRuntime
 
 /// Wake-ups from other threads and signals through signalfd. Each test runs its loop on a dedicated thread so
@@ -29,7 +30,7 @@ import Testing
         Thread.detachNewThread {
             usleep(20_000)
             for _ in 0..<100 {
-                remote.execute { }
+                remote.execute {}
             }
             remote.stop()
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WaystoneRuntime
 
 @Suite struct TimerHeapTests {
@@ -48,7 +49,9 @@ import Testing
         defer { loop.close() }
         let order = Box<[Int]>([])
         let start = loop.nowNanoseconds()
-        loop.schedule(afterNanoseconds: 30_000_000) { order.value.append(30); loop.stop() }
+        loop.schedule(afterNanoseconds: 30_000_000) {
+            order.value.append(30); loop.stop()
+        }
         loop.schedule(afterNanoseconds: 10_000_000) { order.value.append(10) }
         let cancelled = loop.schedule(afterNanoseconds: 15_000_000) { order.value.append(15) }
         loop.schedule(afterNanoseconds: 20_000_000) { order.value.append(20) }

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Wire
 
 @Suite struct TextEncodingTests {
@@ -37,7 +38,9 @@ import TestSupport
         #expect(Hex.encode(mh.bytes) == "1203aabbcc")
         #expect(throws: WireError.trailingBytes) { try Multihash(bytes: [0x00, 0x00, 0x00]) }
         #expect(throws: WireError.truncated) { try Multihash(bytes: [0x12, 0x20, 0x00]) }
-        #expect(throws: WireError.lengthTooLarge(limit: 2)) { try Multihash(bytes: [0x00, 0x03, 1, 2, 3], maxDigestLength: 2) }
+        #expect(throws: WireError.lengthTooLarge(limit: 2)) {
+            try Multihash(bytes: [0x00, 0x03, 1, 2, 3], maxDigestLength: 2)
+        }
     }
 
     @Test func randomRoundTripsAndNeverTraps() throws {

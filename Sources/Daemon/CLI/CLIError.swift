@@ -26,7 +26,8 @@ public struct CLIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .emptyValue(let f): return "flag \(f) requires a non-empty value"
         case .unexpectedValue(let f): return "flag \(f) does not take a value"
         case .unexpectedArgument(let a): return "unexpected argument '\(a)' \(hint)"
-        case .flagNotApplicable(let f, let sub): return "flag \(f) is not valid for '\(sub)' (see 'waystone \(sub) --help')"
+        case .flagNotApplicable(let f, let sub):
+            return "flag \(f) is not valid for '\(sub)' (see 'waystone \(sub) --help')"
         }
     }
 }

@@ -81,7 +81,9 @@ public enum CommandLineParser {
         if let firstError { throw firstError }
 
         let resolved = subcommand ?? .run
-        if force && resolved != .keygen { throw CLIError(.flagNotApplicable(flag: "--force", subcommand: resolved.rawValue)) }
+        if force && resolved != .keygen {
+            throw CLIError(.flagNotApplicable(flag: "--force", subcommand: resolved.rawValue))
+        }
         if printDefaults && resolved != .checkConfig {
             throw CLIError(.flagNotApplicable(flag: "--print-defaults", subcommand: resolved.rawValue))
         }
@@ -96,6 +98,7 @@ public enum CommandLineParser {
         }
         return Invocation(
             command: command, configPath: values["--config"],
-            overrides: ConfigOverrides(dataDir: values["--data-dir"], logLevel: values["--log-level"], logFormat: values["--log-format"]))
+            overrides: ConfigOverrides(
+                dataDir: values["--data-dir"], logLevel: values["--log-level"], logFormat: values["--log-format"]))
     }
 }

@@ -6,15 +6,19 @@ public enum Usage {
         switch subcommand {
         case "run": return command("run", "Run the daemon (the default when no subcommand is given).", flags: [])
         case "keygen":
-            return command("keygen", "Create the Ed25519 identity key in the data directory (mode 0600).",
-                           flags: [("--force", "Replace an existing identity key (the peer ID changes).")])
-        case "peer-id": return command("peer-id", "Print the peer ID of the identity key in the data directory.", flags: [])
+            return command(
+                "keygen", "Create the Ed25519 identity key in the data directory (mode 0600).",
+                flags: [("--force", "Replace an existing identity key (the peer ID changes).")])
+        case "peer-id":
+            return command("peer-id", "Print the peer ID of the identity key in the data directory.", flags: [])
         case "check-config":
-            return command("check-config", "Validate the configuration and print the effective config as JSON.",
-                           flags: [("--print-defaults", "Print every key at its default (an example config file) instead.")])
+            return command(
+                "check-config", "Validate the configuration and print the effective config as JSON.",
+                flags: [("--print-defaults", "Print every key at its default (an example config file) instead.")])
         case "healthcheck":
-            return command("healthcheck", "Probe the running daemon's metrics endpoint. Exits 0 if healthy, 1 otherwise.",
-                           flags: [], exitCodes: "Exit codes: 0 healthy, 1 unhealthy or unreachable.\n")
+            return command(
+                "healthcheck", "Probe the running daemon's metrics endpoint. Exits 0 if healthy, 1 otherwise.",
+                flags: [], exitCodes: "Exit codes: 0 healthy, 1 unhealthy or unreachable.\n")
         case "version": return command("version", "Print the version.", flags: [])
         default: return global
         }
@@ -75,7 +79,9 @@ public enum Usage {
         return out
     }
 
-    static func command(_ name: String, _ summary: String, flags: [(String, String)], exitCodes codes: String? = nil) -> String {
+    static func command(_ name: String, _ summary: String, flags: [(String, String)], exitCodes codes: String? = nil)
+        -> String
+    {
         var out = "Usage: waystone \(name) [FLAGS]\n\n\(summary)\n\n"
         if !flags.isEmpty { out += flagsSection("Flags:", flags) }
         out += flagsSection("Common flags:", commonFlags)

@@ -72,13 +72,18 @@ public struct ConfigKey: Sendable {
         case .stringList:
             let trimmed = Self.trimSpaces(Substring(text))
             if trimmed.isEmpty { return .array([]) }
-            return .array(trimmed.split(separator: ",", omittingEmptySubsequences: false).map { .string(String(Self.trimSpaces($0))) })
+            return .array(
+                trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
+                    .string(String(Self.trimSpaces($0)))
+                })
         }
     }
 
     static func strictInteger(_ text: String) -> Int64? {
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        guard !digits.isEmpty, digits.utf8.count <= 19, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !digits.isEmpty, digits.utf8.count <= 19, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
         return Int64(text)
     }
 

@@ -39,7 +39,9 @@ public struct ConfigLoader: Sendable {
     }
 
     /// Loads and validates the configuration. Every error names its source and key path.
-    public static func load(filePath: String?, environment: [String: String], overrides: ConfigOverrides) throws(ConfigError) -> WaystoneConfig {
+    public static func load(filePath: String?, environment: [String: String], overrides: ConfigOverrides)
+        throws(ConfigError) -> WaystoneConfig
+    {
         var config = ConfigSchema.defaultConfig
         if let filePath {
             let document = try readDocument(filePath)
@@ -63,11 +65,13 @@ public struct ConfigLoader: Sendable {
         do {
             value = try JSONParser(maxDepth: 32, maxBytes: maxFileBytes).parse(bytes)
         } catch {
-            throw ConfigError(source: source, kind: .invalidJSON, keyPath: nil, message: "invalid JSON: \(error.description)")
+            throw ConfigError(
+                source: source, kind: .invalidJSON, keyPath: nil, message: "invalid JSON: \(error.description)")
         }
         guard case .object = value else {
-            throw ConfigError(source: source, kind: .notAnObject, keyPath: nil,
-                              message: "top level must be a JSON object, got \(value.typeName)")
+            throw ConfigError(
+                source: source, kind: .notAnObject, keyPath: nil,
+                message: "top level must be a JSON object, got \(value.typeName)")
         }
         return value
     }
@@ -82,8 +86,9 @@ public struct ConfigLoader: Sendable {
                     try apply(key, value, source: source, to: &config)
                 } else if ConfigSchema.sectionPaths.contains(keyPath) {
                     guard case .object(let children) = value else {
-                        throw ConfigError(source: source, kind: .invalidValue, keyPath: keyPath,
-                                          message: "expected object, got \(value.compact())")
+                        throw ConfigError(
+                            source: source, kind: .invalidValue, keyPath: keyPath,
+                            message: "expected object, got \(value.compact())")
                     }
                     try walk(children, prefix: keyPath)
                 } else {
@@ -101,14 +106,16 @@ public struct ConfigLoader: Sendable {
             guard !ConfigSchema.reservedEnvironmentNames.contains(name) else { continue }
             let source = ConfigError.Source.environment(name)
             guard let key = ConfigSchema.key(forEnvironmentName: name), let text = environment[name] else {
-                throw ConfigError(source: source, kind: .unknownKey, keyPath: nil,
-                                  message: "unknown WAYSTONE_* variable (no such config key)")
+                throw ConfigError(
+                    source: source, kind: .unknownKey, keyPath: nil,
+                    message: "unknown WAYSTONE_* variable (no such config key)")
             }
             let value: JSONValue
             do {
                 value = try key.parseEnvironment(text)
             } catch {
-                throw ConfigError(source: source, kind: .invalidValue, keyPath: key.path + error.subpath, message: error.message)
+                throw ConfigError(
+                    source: source, kind: .invalidValue, keyPath: key.path + error.subpath, message: error.message)
             }
             try apply(key, value, source: source, to: &config)
         }
@@ -127,11 +134,14 @@ public struct ConfigLoader: Sendable {
         }
     }
 
-    static func apply(_ key: ConfigKey, _ value: JSONValue, source: ConfigError.Source, to config: inout WaystoneConfig) throws(ConfigError) {
+    static func apply(_ key: ConfigKey, _ value: JSONValue, source: ConfigError.Source, to config: inout WaystoneConfig)
+        throws(ConfigError)
+    {
         do {
             try key.apply(value, &config)
         } catch {
-            throw ConfigError(source: source, kind: .invalidValue, keyPath: key.path + error.subpath, message: error.message)
+            throw ConfigError(
+                source: source, kind: .invalidValue, keyPath: key.path + error.subpath, message: error.message)
         }
     }
 }

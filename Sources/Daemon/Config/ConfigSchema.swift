@@ -8,37 +8,51 @@ public enum ConfigSchema {
 
     /// Every leaf key, in the order used for dumps and docs.
     public static let keys: [ConfigKey] = [
-        .text("dataDir", \.dataDir, type: "non-empty path string", default: "./waystone-data",
-              doc: "Directory for the identity key and state; created with mode 0700 if missing.",
-              parse: { $0.isEmpty || $0.utf8.contains(0) ? nil : $0 }, render: { $0 }),
-        .text("log.level", \.log.level, type: "one of error|warn|info|debug", default: "info", runtime: true,
-              doc: "Most verbose level that is logged.",
-              parse: { LogLevel(name: $0) }, render: { $0.name }),
-        .text("log.format", \.log.format, type: "one of logfmt|json", default: "logfmt", runtime: true,
-              doc: "Log line format on stderr: logfmt key=value pairs or one JSON object per line.",
-              parse: { LogFormat(name: $0) }, render: { $0.name }),
-        .text("metrics.listen", \.metrics.listen, type: "\"host:port\" string", default: "127.0.0.1:8888",
-              doc: "Address of the Prometheus /metrics HTTP endpoint (\(ipv4OrIPv6); port 0 picks a free port).",
-              parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
-        .integer("metrics.maxConnections", \.metrics.maxConnections, range: 1...10_000, default: 64,
-                 doc: "Maximum concurrent connections to the metrics endpoint."),
-        .integer("metrics.readTimeoutSeconds", \.metrics.readTimeoutSeconds, range: 1...300, default: 10,
-                 doc: "Seconds a metrics client has to send its request."),
-        .list("libp2p.listen", \.libp2p.listen, element: "\"/ip4/<ipv4>/tcp/<port>\" or \"/ip6/<ipv6>/tcp/<port>\" multiaddr",
-              default: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"],
-              doc: "libp2p TCP listen addresses. Role not implemented yet: validated, nothing bound.",
-              parse: { MultiaddrSyntax.isListenAddress($0) ? $0 : nil }, render: { $0 }),
-        .list("libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
-              default: [],
-              doc: "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses, unspecified ones expanded). Role not implemented yet.",
-              parse: { MultiaddrSyntax.isSane($0) ? $0 : nil }, render: { $0 }),
-        .boolean("libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,
-                 doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
-        .list("stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
-              doc: "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN. Role not implemented yet: validated, nothing bound.",
-              parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
-        .integer("shutdown.drainSeconds", \.shutdown.drainSeconds, range: 0...3600, default: 10,
-                 doc: "Seconds the roles get to finish open work after SIGTERM/SIGINT before the process exits anyway."),
+        .text(
+            "dataDir", \.dataDir, type: "non-empty path string", default: "./waystone-data",
+            doc: "Directory for the identity key and state; created with mode 0700 if missing.",
+            parse: { $0.isEmpty || $0.utf8.contains(0) ? nil : $0 }, render: { $0 }),
+        .text(
+            "log.level", \.log.level, type: "one of error|warn|info|debug", default: "info", runtime: true,
+            doc: "Most verbose level that is logged.",
+            parse: { LogLevel(name: $0) }, render: { $0.name }),
+        .text(
+            "log.format", \.log.format, type: "one of logfmt|json", default: "logfmt", runtime: true,
+            doc: "Log line format on stderr: logfmt key=value pairs or one JSON object per line.",
+            parse: { LogFormat(name: $0) }, render: { $0.name }),
+        .text(
+            "metrics.listen", \.metrics.listen, type: "\"host:port\" string", default: "127.0.0.1:8888",
+            doc: "Address of the Prometheus /metrics HTTP endpoint (\(ipv4OrIPv6); port 0 picks a free port).",
+            parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
+        .integer(
+            "metrics.maxConnections", \.metrics.maxConnections, range: 1...10_000, default: 64,
+            doc: "Maximum concurrent connections to the metrics endpoint."),
+        .integer(
+            "metrics.readTimeoutSeconds", \.metrics.readTimeoutSeconds, range: 1...300, default: 10,
+            doc: "Seconds a metrics client has to send its request."),
+        .list(
+            "libp2p.listen", \.libp2p.listen,
+            element: "\"/ip4/<ipv4>/tcp/<port>\" or \"/ip6/<ipv6>/tcp/<port>\" multiaddr",
+            default: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"],
+            doc: "libp2p TCP listen addresses. Role not implemented yet: validated, nothing bound.",
+            parse: { MultiaddrSyntax.isListenAddress($0) ? $0 : nil }, render: { $0 }),
+        .list(
+            "libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
+            default: [],
+            doc:
+                "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses, unspecified ones expanded). Role not implemented yet.",
+            parse: { MultiaddrSyntax.isSane($0) ? $0 : nil }, render: { $0 }),
+        .boolean(
+            "libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,
+            doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
+        .list(
+            "stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
+            doc:
+                "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN. Role not implemented yet: validated, nothing bound.",
+            parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
+        .integer(
+            "shutdown.drainSeconds", \.shutdown.drainSeconds, range: 0...3600, default: 10,
+            doc: "Seconds the roles get to finish open work after SIGTERM/SIGINT before the process exits anyway."),
     ]
 
     /// Key paths whose changes a reload applies without a restart (`log.level`, `log.format`).
@@ -56,7 +70,8 @@ public enum ConfigSchema {
     }()
 
     static let keysByPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })
-    static let keysByEnvironmentName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.environmentName, $0) })
+    static let keysByEnvironmentName: [String: ConfigKey] = Dictionary(
+        uniqueKeysWithValues: keys.map { ($0.environmentName, $0) })
 
     /// Dotted prefixes that are objects (`log`, `metrics`, ...).
     static let sectionPaths: Set<String> = {
@@ -129,7 +144,9 @@ public enum ConfigSchema {
         return .object(root)
     }
 
-    private static func insert(_ value: JSONValue, at path: ArraySlice<String>, into members: inout [(key: String, value: JSONValue)]) {
+    private static func insert(
+        _ value: JSONValue, at path: ArraySlice<String>, into members: inout [(key: String, value: JSONValue)]
+    ) {
         guard let head = path.first else { return }
         let rest = path.dropFirst()
         if rest.isEmpty {

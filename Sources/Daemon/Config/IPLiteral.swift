@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// IP literal and port checks shared by the config validators.
@@ -22,7 +22,9 @@ enum IPLiteral {
 
     /// Strict decimal port: 1-5 ASCII digits, value 0...65535.
     static func parsePort(_ text: Substring) -> UInt16? {
-        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
         return UInt16(text)
     }
 }

@@ -37,8 +37,9 @@ public struct JSONParser: Sendable {
     /// Parses one JSON document; anything but whitespace after the value is an error.
     public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         guard bytes.count <= maxBytes else {
-            throw JSONParseError(kind: .tooLarge(limit: maxBytes), line: 1, column: 1,
-                                 message: "document is larger than \(maxBytes) bytes")
+            throw JSONParseError(
+                kind: .tooLarge(limit: maxBytes), line: 1, column: 1,
+                message: "document is larger than \(maxBytes) bytes")
         }
         var cursor = Cursor(bytes: bytes, maxDepth: maxDepth)
         cursor.skipWhitespace()
@@ -117,7 +118,7 @@ private struct Cursor {
 
     mutating func parseObject(depth: Int, path: String) throws(JSONParseError) -> JSONValue {
         try checkDepth(depth)
-        index += 1 // {
+        index += 1  // {
         var members: [(key: String, value: JSONValue)] = []
         var seen = Set<String>()
         skipWhitespace()
@@ -148,7 +149,7 @@ private struct Cursor {
 
     mutating func parseArray(depth: Int, path: String) throws(JSONParseError) -> JSONValue {
         try checkDepth(depth)
-        index += 1 // [
+        index += 1  // [
         var items: [JSONValue] = []
         skipWhitespace()
         if peek == UInt8(ascii: "]") { index += 1; return .array(items) }
@@ -218,7 +219,7 @@ private struct Cursor {
 
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index
-        index += 1 // opening quote
+        index += 1  // opening quote
         var out: [UInt8] = []
         while true {
             guard let b = peek else { throw error("unterminated string", at: start) }
@@ -245,7 +246,8 @@ private struct Cursor {
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if code >= 0xD800 && code <= 0xDBFF {
-                        guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                        guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u")
+                        else {
                             throw error("unpaired high surrogate in \\u escape")
                         }
                         index += 2

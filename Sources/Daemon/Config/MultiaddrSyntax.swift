@@ -8,7 +8,8 @@ enum MultiaddrSyntax {
     static func isListenAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0].isEmpty, parts[3] == "tcp",
-              IPLiteral.parsePort(parts[4]) != nil else { return false }
+            IPLiteral.parsePort(parts[4]) != nil
+        else { return false }
         switch parts[1] {
         case "ip4": return IPLiteral.isIPv4(String(parts[2]))
         case "ip6": return IPLiteral.isIPv6(String(parts[2]))
@@ -21,7 +22,7 @@ enum MultiaddrSyntax {
     /// Trailing value-less protocols (e.g. `/p2p-circuit`, `/quic-v1`) are allowed after the first pair.
     static func isSane(_ text: String) -> Bool {
         guard text.hasPrefix("/"), !text.hasSuffix("/"), text.utf8.count <= 1024,
-              !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.properties.isWhitespace })
+            !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.properties.isWhitespace })
         else { return false }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard parts.count >= 2, !parts.contains(where: \.isEmpty) else { return false }

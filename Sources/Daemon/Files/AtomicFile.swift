@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Crash-safe whole-file writes and bounded reads.
@@ -39,8 +39,12 @@ public enum AtomicFile {
         defer { _ = close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileError.system("stat", path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError(path: path, operation: "read", kind: .notARegularFile) }
-        guard info.st_size <= maxBytes else { throw FileError(path: path, operation: "read", kind: .tooLarge(limit: maxBytes)) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw FileError(path: path, operation: "read", kind: .notARegularFile)
+        }
+        guard info.st_size <= maxBytes else {
+            throw FileError(path: path, operation: "read", kind: .tooLarge(limit: maxBytes))
+        }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

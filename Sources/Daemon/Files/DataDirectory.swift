@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The daemon's data directory (identity key and state).
@@ -30,7 +30,8 @@ public enum DataDirectory {
         var warnings: [String] = []
         let permissions = info.st_mode & 0o777
         if permissions & 0o077 != 0 {
-            warnings.append("data directory \(path) has mode 0\(String(permissions, radix: 8)); 0700 is recommended (not changed)")
+            warnings.append(
+                "data directory \(path) has mode 0\(String(permissions, radix: 8)); 0700 is recommended (not changed)")
         }
         return warnings
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Libp2pCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The node's libp2p identity: an Ed25519 private key stored as the raw protobuf `PrivateKey` bytes of the
 /// libp2p peer-id spec in `<dataDir>/identity.key` (mode 0600, data dir 0700).
@@ -40,7 +41,8 @@ public struct IdentityStore: Sendable {
     /// Loads an existing key; a missing file is an error (`peer-id` must not create one).
     public func load() throws(IdentityError) -> Libp2pPrivateKey {
         guard let (key, _) = try read() else {
-            throw IdentityError("identity file \(path): no identity file (run `waystone keygen` or start the server once)")
+            throw IdentityError(
+                "identity file \(path): no identity file (run `waystone keygen` or start the server once)")
         }
         return key
     }
@@ -54,7 +56,8 @@ public struct IdentityStore: Sendable {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard force else {
-                throw IdentityError("identity file \(path): already exists; pass --force to replace it (the old file is kept aside)")
+                throw IdentityError(
+                    "identity file \(path): already exists; pass --force to replace it (the old file is kept aside)")
             }
             replacedPath = try moveAside()
         }
@@ -71,7 +74,9 @@ public struct IdentityStore: Sendable {
             let aside = attempt == 0 ? base : "\(base)-\(attempt)"
             if link(path, aside) == 0 {
                 guard unlink(path) == 0 else {
-                    throw IdentityError("identity file \(path): cannot remove it after copying it to \(aside): \(String(cString: strerror(errno)))")
+                    throw IdentityError(
+                        "identity file \(path): cannot remove it after copying it to \(aside): \(String(cString: strerror(errno)))"
+                    )
                 }
                 return aside
             }
@@ -101,12 +106,14 @@ public struct IdentityStore: Sendable {
         do {
             key = try Libp2pPrivateKey(protobufBytes: bytes)
         } catch {
-            throw IdentityError("identity file \(path): not a usable libp2p private key (\(error)); the file was left as it is")
+            throw IdentityError(
+                "identity file \(path): not a usable libp2p private key (\(error)); the file was left as it is")
         }
         var info = stat()
         var warning: String?
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
-            warning = "\(path) is readable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it"
+            warning =
+                "\(path) is readable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it"
         }
         return (key, warning)
     }

@@ -34,7 +34,8 @@ public enum LogLineFormatter {
         if key.isEmpty { return "_" }
         var out = ""
         for scalar in key.unicodeScalars {
-            let ok = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z")
+            let ok =
+                (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z")
                 || (scalar >= "0" && scalar <= "9") || scalar == "_" || scalar == "." || scalar == "-"
             out.unicodeScalars.append(ok ? scalar : "_")
         }

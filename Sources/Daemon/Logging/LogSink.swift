@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Destination of formatted log lines. `write(line:)` receives one complete line
@@ -28,7 +28,7 @@ public struct FileDescriptorLogSink: LogSink {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                return // Nowhere to report a failing log sink; drop the line.
+                return  // Nowhere to report a failing log sink; drop the line.
             }
             offset += n
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// RFC 3339 UTC timestamps with millisecond precision, e.g. `2026-11-21T22:08:50.123Z`.

@@ -45,11 +45,13 @@ enum Healthcheck {
                     }
                     connection.onClose = { _, error in
                         if statusCode(response) == nil {
-                            failure = "\(target) closed the connection without an answer" + (error.map { ": \($0)" } ?? "")
+                            failure =
+                                "\(target) closed the connection without an answer" + (error.map { ": \($0)" } ?? "")
                         }
                         loop.stop()
                     }
-                    connection.write(Array("GET /healthz HTTP/1.1\r\nHost: \(target)\r\nConnection: close\r\n\r\n".utf8))
+                    connection.write(
+                        Array("GET /healthz HTTP/1.1\r\nHost: \(target)\r\nConnection: close\r\n\r\n".utf8))
                 }
             }
             try loop.run()

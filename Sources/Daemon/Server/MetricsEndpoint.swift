@@ -177,7 +177,9 @@ struct EndpointMetrics {
                 "waystone_http_connections", help: "Open connections to the metrics/health endpoint.")
             rejectedConnections = try registry.counter(
                 "waystone_http_connections_rejected_total",
-                help: "Connections to the metrics/health endpoint closed at accept because metrics.maxConnections was reached.")
+                help:
+                    "Connections to the metrics/health endpoint closed at accept because metrics.maxConnections was reached."
+            )
         } catch {
             // Names are constants checked by the tests; a failure here is a programming error.
             preconditionFailure("metrics endpoint registration: \(error)")

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Metrics
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The standard `process_*` metrics, read from `/proc/self` at scrape time (the names and meanings of the
 /// Prometheus client libraries, so existing dashboards and alerts work).
@@ -63,7 +64,8 @@ enum ProcessMetrics {
             let rss = field(24)
         else { return nil }
         return Stat(
-            cpuSeconds: (utime + stime) / ticksPerSecond, virtualMemoryBytes: vsize, residentMemoryBytes: rss * pageSize,
+            cpuSeconds: (utime + stime) / ticksPerSecond, virtualMemoryBytes: vsize,
+            residentMemoryBytes: rss * pageSize,
             startTimeSeconds: bootTimeSeconds + start / ticksPerSecond)
     }
 

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import HTTP1
 import Libp2pCore
 import Metrics
 import WaystoneRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// `waystone run`: loads the identity, binds the metrics endpoint and every implemented role, reports ready,
 /// and runs the event loop until a signal stops it.
@@ -40,7 +41,9 @@ final class Server {
     /// Runs work on the loop thread from another thread (tests deliver signals through it).
     var remote: EventLoopRemote { loop.remote }
 
-    init(config: WaystoneConfig, loader: ConfigLoader, logger: Logger, roles: [any DaemonRole] = []) throws(RuntimeError) {
+    init(config: WaystoneConfig, loader: ConfigLoader, logger: Logger, roles: [any DaemonRole] = [])
+        throws(RuntimeError)
+    {
         self.config = config
         self.loader = loader
         self.logger = logger
@@ -136,7 +139,8 @@ final class Server {
             }
             isExitRequested = true
             logger.info(
-                "stop requested: draining", ["signal": Self.name(of: signal), "drain_seconds": "\(config.shutdown.drainSeconds)"])
+                "stop requested: draining",
+                ["signal": Self.name(of: signal), "drain_seconds": "\(config.shutdown.drainSeconds)"])
             beginDrain()
             drainDeadline = loop.nowNanoseconds() + UInt64(config.shutdown.drainSeconds) * 1_000_000_000
             checkDrained()
@@ -227,7 +231,8 @@ struct ServerMetrics {
                 labelNames: ["result"])
             for result in ["success", "failure"] { reloads.labels(result).inc(by: 0) }
             let build = try registry.gauge(
-                "waystone_build_info", help: "Build information; the value is always 1.", labelNames: ["version", "swift"])
+                "waystone_build_info", help: "Build information; the value is always 1.",
+                labelNames: ["version", "swift"])
             build.labels(WaystoneVersion.current, WaystoneVersion.swiftCompiler).set(1)
         } catch {
             // Names are constants checked by the tests; a failure here is a programming error.
