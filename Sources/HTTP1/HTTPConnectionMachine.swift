@@ -98,7 +98,9 @@ public struct HTTPConnectionMachine {
                 out.close = isFinished ? .afterWrite : .no
                 return out
             }
-            if case .idle = state { out.event = .timedOut }
+            // An idle keep-alive connection that was answered is closed normally; one that never sent a request
+            // timed out.
+            if case .idle = state, requestsServed == 0 { out.event = .timedOut }
             state = .closed
             out.close = .now
         case .readingHead(let deadline):

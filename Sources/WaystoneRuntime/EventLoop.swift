@@ -23,6 +23,8 @@ public final class EventLoop {
     private var deferred: [() -> Void] = []
     private var stopRequested = false
     private var closed = false
+    /// Set while `close()` releases the handlers: new registrations are refused so nothing outlives the loop.
+    private var closing = false
     private let events: UnsafeMutablePointer<epoll_event>
     /// The buffer every stream read and datagram receive lands in; valid only during the callback.
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -125,7 +127,8 @@ public final class EventLoop {
     /// Closes every registered socket (their `onClose` callbacks run), the timers, the epoll instance and the
     /// eventfd. The loop cannot run again.
     public func close() {
-        guard !closed else { return }
+        guard !closed, !closing else { return }
+        closing = true
         for handler in registrations.allHandlers {
             handler.loopWillClose()
         }
@@ -220,6 +223,7 @@ public final class EventLoop {
 
     /// Adds `fd` to the epoll set with `interest`, dispatching to `handler`.
     func register(fd: Int32, interest: UInt32, handler: any LoopHandler) throws(SyscallError) -> Registration {
+        guard !closing else { throw SyscallError(errno: EBADF) }
         let registration = registrations.insert(handler)
         var event = epoll_event()
         event.events = interest

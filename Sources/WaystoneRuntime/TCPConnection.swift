@@ -25,7 +25,7 @@ public final class TCPConnection: LoopHandler {
     public var onClose: ((TCPConnection, RuntimeError?) -> Void)?
     /// The write queue emptied.
     public var onDrained: ((TCPConnection) -> Void)?
-    /// Above this many queued bytes reading pauses, until the queue is below `highWaterMark / 2`.
+    /// Above this many queued bytes reading pauses, until the queue is at most `highWaterMark / 2`.
     public var highWaterMark: Int = TCPConnection.defaultHighWaterMark {
         didSet { updateBackpressure() }
     }
@@ -283,7 +283,7 @@ public final class TCPConnection: LoopHandler {
     private func updateBackpressure() {
         if queuedBytes > highWaterMark {
             isBackpressured = true
-        } else if isBackpressured && queuedBytes < highWaterMark / 2 {
+        } else if isBackpressured && queuedBytes <= highWaterMark / 2 {
             isBackpressured = false
         }
         updateInterest()

@@ -84,6 +84,8 @@ public final class TCPListener: LoopHandler {
                     EOPNOTSUPP, ENETUNREACH:
                     continue  // this connection failed; others may be waiting
                 default:
+                    // Unknown and persistent errors would wake a level-triggered loop forever: back off as for EMFILE.
+                    pauseAccepting()
                     return
                 }
             }

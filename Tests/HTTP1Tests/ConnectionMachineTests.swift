@@ -202,3 +202,13 @@ struct ConnectionMachineTests {
         #expect(out.event == .bufferLimitExceeded)
     }
 }
+
+/// An answered keep-alive connection that goes idle is closed normally, not reported as a timeout
+/// (a Prometheus scraping every minute would otherwise count an error per scrape).
+@Test func idleExpiryAfterAServedRequestIsNotAnErrorEvent() {
+    var machine = HTTPConnectionMachine(now: 0) { _ in .text(.ok, "ok\n") }
+    _ = machine.receive(Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8), now: 1)
+    let out = machine.timerFired(now: 1 + 30_000_000_000)
+    #expect(out.close == .now)
+    #expect(out.event == nil)
+}

@@ -310,3 +310,46 @@ import Testing
         #expect(throws: RuntimeError.self) { try loop.run() }
     }
 }
+
+/// With a tiny high-water mark, reading resumes once the queue is empty (it must not stay paused forever).
+@Test func smallHighWaterMarkReleasesBackpressure() throws {
+    let placeholder = SocketAddress.parseOrDie("0.0.0.0:0")
+    let loop = try EventLoop()
+    defer { loop.close() }
+    let (a, b) = TestSupport.socketPair()
+    defer { close(b) }
+    let connection = try loop.adoptConnection(fd: a, remote: placeholder, local: placeholder)
+    connection.highWaterMark = 1
+    let payload = TestSupport.pattern(2 << 20)
+    connection.write(payload)
+    #expect(connection.isBackpressured)
+    var got = 0
+    func pump() {
+        got += TestSupport.rawRead(b).count
+        if got >= payload.count { loop.stop() } else { loop.schedule(afterNanoseconds: 1_000_000, pump) }
+    }
+    loop.schedule(afterNanoseconds: 0, pump)
+    #expect(try TestSupport.run(loop))
+    #expect(connection.queuedBytes == 0)
+    #expect(!connection.isBackpressured)
+}
+
+/// A socket opened from an `onClose` callback while the loop closes is refused, so no fd outlives the loop.
+@Test func registrationsAreRefusedWhileTheLoopCloses() throws {
+    let placeholder = SocketAddress.parseOrDie("0.0.0.0:0")
+    let loop = try EventLoop()
+    let (a, b) = TestSupport.socketPair()
+    defer { close(b) }
+    let connection = try loop.adoptConnection(fd: a, remote: placeholder, local: placeholder)
+    var lateListenFailed = false
+    connection.onClose = { _, _ in
+        do {
+            _ = try loop.listenTCP(SocketAddress.parseOrDie("127.0.0.1:0")) { $0.close() }
+        } catch {
+            lateListenFailed = true
+        }
+    }
+    loop.close()
+    #expect(lateListenFailed)
+    #expect(loop.registrationCount <= 1)
+}

@@ -27,6 +27,8 @@ final class MetricsEndpoint {
         }
     }
 
+    static let highWaterMark = 64 * 1024
+
     private let loop: EventLoop
     private let config: Config
     private let metrics: EndpointMetrics
@@ -85,6 +87,8 @@ final class MetricsEndpoint {
             metrics.countRequest(path: head.path, status: response.status.code)
             return response
         }
+        // A client that keeps sending requests without reading the answers stops being read at 64 KiB queued.
+        connection.highWaterMark = Self.highWaterMark
         let session = Session(connection: connection, machine: machine)
         let key = ObjectIdentifier(connection)
         sessions[key] = session
