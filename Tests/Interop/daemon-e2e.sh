@@ -22,8 +22,8 @@ out=$(WAYSTONE_METRICS_LISTEN=nonsense "$W" check-config 2>&1); rc=$?
 out=$(WAYSTONE_LOG_LEVEL=debug "$W" check-config --log-level warn 2>/dev/null); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q '"warn"' && pass "flag beats environment in check-config" \
   || fail "flag beats environment (rc $rc)" "$out"
-out=$("$W" healthcheck --config /dev/null 2>&1); rc=$?
-[ $rc -eq 2 ] || true
+out=$("$W" healthcheck --bogus 2>&1); rc=$?
+[ $rc -eq 1 ] && pass "healthcheck usage error exits 1, never 2" || fail "healthcheck usage error (rc $rc)" "$out"
 port=$(free_port)
 out=$(WAYSTONE_METRICS_LISTEN=127.0.0.1:$port "$W" healthcheck 2>&1); rc=$?
 [ $rc -eq 1 ] && pass "healthcheck with nothing listening exits 1" || fail "healthcheck, nothing listening (rc $rc)" "$out"
