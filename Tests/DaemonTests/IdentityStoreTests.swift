@@ -215,19 +215,3 @@ import Testing
         #expect(fileMode(f.dataDir) == 0o755)
     }
 }
-
-extension TempDirectory {
-    /// Names in `path` (not recursive), sorted; empty if it cannot be read.
-    static func entries(of path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
-}

@@ -26,7 +26,10 @@ struct TempDirectory {
 
     func file(_ name: String) -> String { path + "/" + name }
 
-    func entries() -> [String] {
+    func entries() -> [String] { Self.entries(of: path) }
+
+    /// Names in `path` (not recursive), sorted; empty if it cannot be read.
+    static func entries(of path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
