@@ -27,6 +27,7 @@ let package = Package(
         // Pure codecs: HTTP/1.1 request parsing and response rendering; metrics registry and Prometheus text
         .target(name: "HTTP1", swiftSettings: swiftSettings),
         .target(name: "Metrics", swiftSettings: swiftSettings),
+        .target(name: "STUN", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
         .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
@@ -46,6 +47,9 @@ let package = Package(
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport"], resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,29 @@
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by STUN's FINGERPRINT, zlib and PNG.
+public enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 {
+            c = (c & 1) != 0 ? (0xEDB8_8320 ^ (c >> 1)) : (c >> 1)
+        }
+        return c
+    }
+
+    /// The CRC-32 of `bytes`.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        table.withUnsafeBufferPointer { t in
+            var crc: UInt32 = 0xFFFF_FFFF
+            for b in bytes {
+                crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8)
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+    }
+
+    /// The CRC-32 of `bytes`.
+    public static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
+        if let crc = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0)) }) {
+            return crc
+        }
+        return Array(bytes).withUnsafeBytes { checksum($0) }
+    }
+}
