@@ -52,7 +52,7 @@ public struct STUNMessage: Sendable, Hashable {
     public var isRFC3489: Bool { magicCookie != STUN.magicCookie }
 
     /// The full 16 bytes after the length field (cookie + transaction ID); RFC 3489's transaction ID.
-    public var fullTransactionID: [UInt8] { Array(raw[4..<20]) }
+    public var fullTransactionID: [UInt8] { Array(raw.dropFirst(4).prefix(16)) }
 
     /// Decodes one complete message. Never traps.
     public static func decode(_ bytes: some Collection<UInt8>) throws(STUNDecodeError) -> STUNMessage {
@@ -84,7 +84,7 @@ public struct STUNMessage: Sendable, Hashable {
 
     /// Whether FINGERPRINT matches the CRC-32 of the bytes before it; nil when there is none.
     public func fingerprintIsValid() -> Bool? {
-        guard let fp = attribute(.fingerprint), fp.value.count == 4 else { return nil }
+        guard let fp = attribute(.fingerprint), fp.value.count == 4, fp.offset <= raw.count else { return nil }
         let expected = raw.withUnsafeBytes {
             STUNScanner.fingerprint(UnsafeRawBufferPointer(rebasing: $0[0..<fp.offset]))
         }
@@ -96,7 +96,9 @@ public struct STUNMessage: Sendable, Hashable {
     /// header length adjusted to end after MESSAGE-INTEGRITY; nil when there is none. Short-term credentials: the
     /// key is the (SASLprepped) password; long-term: MD5(username ":" realm ":" password).
     public func messageIntegrityIsValid(key: [UInt8]) -> Bool? {
-        guard let mi = attribute(.messageIntegrity), mi.value.count == HMACSHA1.macLength else { return nil }
+        guard let mi = attribute(.messageIntegrity), mi.value.count == HMACSHA1.macLength,
+            mi.offset >= STUN.headerLength, mi.offset <= raw.count
+        else { return nil }
         var covered = Array(raw[0..<mi.offset])
         let length = mi.offset + 24 - STUN.headerLength
         covered[2] = UInt8(truncatingIfNeeded: length >> 8)
@@ -112,7 +114,7 @@ public struct STUNMessage: Sendable, Hashable {
     /// XOR-MAPPED-ADDRESS, decoded.
     public func xorMappedAddress() -> STUNAddress? {
         guard let a = attribute(.xorMappedAddress) else { return nil }
-        return STUNAddressCodec.decode(a.value, xorWith: Array(raw[4..<20]))
+        return STUNAddressCodec.decode(a.value, xorWith: fullTransactionID)
     }
 
     /// An address-valued attribute (MAPPED-ADDRESS, RESPONSE-ORIGIN, OTHER-ADDRESS, ...), decoded without XOR.

@@ -55,23 +55,25 @@ public struct STUNMessageEncoder: Sendable {
 
     /// Appends an address attribute (MAPPED-ADDRESS, RESPONSE-ORIGIN, OTHER-ADDRESS, SOURCE-/CHANGED-ADDRESS).
     public mutating func appendAddress(_ type: STUNAttributeType, _ address: STUNAddress) {
+        let ip = address.bytes.prefix(16)
         appendUInt16(type.rawValue)
-        appendUInt16(UInt16(4 + address.bytes.count))
+        appendUInt16(UInt16(4 + ip.count))
         bytes.append(0)
         bytes.append(address.family)
         appendUInt16(address.port)
-        bytes.append(contentsOf: address.bytes)
+        bytes.append(contentsOf: ip)
         updateLength()
     }
 
     /// Appends an XOR-address attribute (XOR-MAPPED-ADDRESS), XORed with this message's cookie and transaction ID.
     public mutating func appendXORAddress(_ type: STUNAttributeType, _ address: STUNAddress) {
+        let ip = address.bytes.prefix(16)
         appendUInt16(type.rawValue)
-        appendUInt16(UInt16(4 + address.bytes.count))
+        appendUInt16(UInt16(4 + ip.count))
         bytes.append(0)
         bytes.append(address.family)
         appendUInt16(address.port ^ (UInt16(bytes[4]) << 8 | UInt16(bytes[5])))
-        for (i, b) in address.bytes.enumerated() { bytes.append(b ^ bytes[4 + i]) }
+        for (i, b) in ip.enumerated() { bytes.append(b ^ bytes[4 + i]) }
         updateLength()
     }
 
