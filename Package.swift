@@ -33,7 +33,7 @@ let package = Package(
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
         .target(
             name: "Daemon",
-            dependencies: ["Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "WaystoneRuntime", "CLinux"],
+            dependencies: ["Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "STUN", "WaystoneRuntime", "CLinux"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(
             name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "DaemonTests", dependencies: ["Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore"],
+            name: "DaemonTests", dependencies: ["Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore", "STUN"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -18,6 +18,7 @@ import Testing
     let registry = MetricsRegistry()
     _ = ServerMetrics(registry: registry)
     _ = EndpointMetrics(registry: registry)
+    _ = StunMetrics(registry: registry)
     try ProcessMetrics.register(in: registry)
     let names = registry.render().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map {
         String($0.split(separator: " ")[2])

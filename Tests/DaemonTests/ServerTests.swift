@@ -144,9 +144,8 @@ final class ServerHarness {
         #expect(h.lines("msg=\"identity created\"").count == 1)
 
         let unimplemented = h.lines("role not implemented yet")
-        #expect(unimplemented.count == 2)
+        #expect(unimplemented.count == 1)
         #expect(unimplemented.contains { $0.contains("role=libp2p") })
-        #expect(unimplemented.contains { $0.contains("role=stun") })
 
         let ready = try #require(h.readyz())
         #expect(ready.status == 200)

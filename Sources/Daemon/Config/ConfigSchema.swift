@@ -47,9 +47,51 @@ public enum ConfigSchema {
             doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
         .list(
             "stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
-            doc:
-                "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN. Role not implemented yet: validated, nothing bound.",
+            doc: "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN.",
             parse: { try? SocketAddress.parse($0) }, render: { $0.description }),
+        .boolean("stun.udp", \.stun.udp, default: true, doc: "Serve STUN over UDP on every stun.listen address."),
+        .boolean("stun.tcp", \.stun.tcp, default: true, doc: "Serve STUN over TCP on every stun.listen address."),
+        .text(
+            "stun.software", \.stun.software, type: "string of at most 127 characters", default: "",
+            doc: "SOFTWARE attribute for responses; empty sends none (smaller responses, less amplification).",
+            parse: { $0.count <= 127 && !$0.unicodeScalars.contains { $0.value < 0x20 } ? $0 : nil },
+            render: { $0 }),
+        .integer(
+            "stun.alternatePort", \.stun.alternatePort, range: 0...65535, default: 0,
+            doc:
+                "RFC 5780: a second port bound on the same addresses; enables OTHER-ADDRESS, RESPONSE-ORIGIN and CHANGE-REQUEST change-port (0: off)."
+        ),
+        .list(
+            "stun.alternateAddresses", \.stun.alternateAddresses, element: "IPv4 or IPv6 literal", default: [],
+            doc:
+                "RFC 5780 change-IP: a second IPv4 and/or IPv6 address of this host, bound on the STUN port and stun.alternatePort (needs stun.alternatePort).",
+            parse: { IPLiteral.isIPv4($0) || IPLiteral.isIPv6($0) ? $0 : nil }, render: { $0 }),
+        .integer(
+            "stun.limits.requestsPerSecondPerIP", \.stun.limits.requestsPerSecondPerIP, range: 0...10_000_000,
+            default: 50,
+            doc: "Token-bucket rate of STUN requests per source IP, UDP and TCP together (0: unlimited)."),
+        .integer(
+            "stun.limits.burstPerIP", \.stun.limits.burstPerIP, range: 1...10_000_000, default: 100,
+            doc: "Token-bucket depth per source IP: requests allowed at once before the rate applies."),
+        .integer(
+            "stun.limits.penaltySeconds", \.stun.limits.penaltySeconds, range: 0...86_400, default: 60,
+            doc: "A source that keeps exceeding its rate is ignored for this long (0: no penalty box)."),
+        .integer(
+            "stun.limits.maxTrackedIPs", \.stun.limits.maxTrackedIPs, range: 1...10_000_000, default: 100_000,
+            doc: "Source IPs the rate limiter remembers; the stalest are forgotten first."),
+        .integer(
+            "stun.limits.maxTcpConnections", \.stun.limits.maxTcpConnections, range: 1...1_000_000, default: 4096,
+            doc: "Concurrent STUN TCP connections; more are closed at accept."),
+        .integer(
+            "stun.limits.maxTcpConnectionsPerIP", \.stun.limits.maxTcpConnectionsPerIP, range: 1...1_000_000,
+            default: 16,
+            doc: "Concurrent STUN TCP connections from one source IP."),
+        .integer(
+            "stun.limits.tcpIdleSeconds", \.stun.limits.tcpIdleSeconds, range: 1...3600, default: 30,
+            doc: "A STUN TCP connection without a complete request for this long is closed."),
+        .integer(
+            "stun.limits.maxRequestBytes", \.stun.limits.maxRequestBytes, range: 20...65_535, default: 1280,
+            doc: "Largest STUN request accepted; larger ones are dropped (UDP) or close the connection (TCP)."),
         .integer(
             "shutdown.drainSeconds", \.shutdown.drainSeconds, range: 0...3600, default: 10,
             doc: "Seconds the roles get to finish open work after SIGTERM/SIGINT before the process exits anyway."),

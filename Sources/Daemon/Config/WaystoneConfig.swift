@@ -23,9 +23,30 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var allowPrivateAddresses: Bool
     }
 
-    /// `stun.*`: STUN listeners (UDP and TCP).
+    /// `stun.*`: the STUN address observer (RFC 8489 Binding over UDP and TCP, RFC 5780).
     public struct StunSection: Sendable, Equatable {
         public var listen: [SocketAddress]
+        public var udp: Bool
+        public var tcp: Bool
+        /// Empty: no SOFTWARE attribute.
+        public var software: String
+        /// 0: RFC 5780 off.
+        public var alternatePort: Int
+        /// IP literals (no brackets): a second IPv4 and/or IPv6 address for RFC 5780 change-IP.
+        public var alternateAddresses: [String]
+        public var limits: StunLimits
+    }
+
+    /// `stun.limits.*`: what one source may cost.
+    public struct StunLimits: Sendable, Equatable {
+        public var requestsPerSecondPerIP: Int
+        public var burstPerIP: Int
+        public var penaltySeconds: Int
+        public var maxTrackedIPs: Int
+        public var maxTcpConnections: Int
+        public var maxTcpConnectionsPerIP: Int
+        public var tcpIdleSeconds: Int
+        public var maxRequestBytes: Int
     }
 
     /// `shutdown.*`: graceful stop behaviour.
@@ -49,7 +70,11 @@ public struct WaystoneConfig: Sendable, Equatable {
         log = LogSection(level: .info, format: .logfmt)
         metrics = MetricsSection(listen: .anyIPv4(port: 0), maxConnections: 0, readTimeoutSeconds: 0)
         libp2p = Libp2pSection(listen: [], announce: [], allowPrivateAddresses: false)
-        stun = StunSection(listen: [])
+        stun = StunSection(
+            listen: [], udp: false, tcp: false, software: "", alternatePort: 0, alternateAddresses: [],
+            limits: StunLimits(
+                requestsPerSecondPerIP: 0, burstPerIP: 0, penaltySeconds: 0, maxTrackedIPs: 0, maxTcpConnections: 0,
+                maxTcpConnectionsPerIP: 0, tcpIdleSeconds: 0, maxRequestBytes: 0))
         shutdown = ShutdownSection(drainSeconds: 0)
     }
 

@@ -25,7 +25,9 @@ final class Server {
     private let logger: Logger
     private let loop: EventLoop
     let registry = MetricsRegistry()
-    private let roles: [any DaemonRole]
+    /// Roles given by a test; nil: the standard roles built from the config in `run`.
+    private let fixedRoles: [any DaemonRole]?
+    private var roles: [any DaemonRole] = []
     private let metrics: ServerMetrics
     private(set) var endpoint: MetricsEndpoint?
     private(set) var peerID: PeerID?
@@ -41,13 +43,14 @@ final class Server {
     /// Runs work on the loop thread from another thread (tests deliver signals through it).
     var remote: EventLoopRemote { loop.remote }
 
-    init(config: WaystoneConfig, loader: ConfigLoader, logger: Logger, roles: [any DaemonRole] = [])
+    /// - Parameter roles: nil (the daemon) builds the roles the config enables; tests pass their own.
+    init(config: WaystoneConfig, loader: ConfigLoader, logger: Logger, roles: [any DaemonRole]? = nil)
         throws(RuntimeError)
     {
         self.config = config
         self.loader = loader
         self.logger = logger
-        self.roles = roles
+        fixedRoles = roles
         loop = try EventLoop()
         metrics = ServerMetrics(registry: registry)
     }
@@ -106,6 +109,16 @@ final class Server {
             }
         }
 
+        if let fixedRoles {
+            roles = fixedRoles
+        } else {
+            do {
+                roles = try makeStandardRoles()
+            } catch {
+                logger.error(error.description)
+                return .config
+            }
+        }
         logUnimplementedRoles()
         isStarted = true
         metrics.ready.set(1)
@@ -196,14 +209,26 @@ final class Server {
         logger.format = next.log.format
     }
 
+    /// The roles the configuration enables, bound now (before the node reports ready).
+    private func makeStandardRoles() throws(StunRole.StartError) -> [any DaemonRole] {
+        var roles: [any DaemonRole] = []
+        let stunMetrics = StunMetrics(registry: registry)
+        if !config.stun.listen.isEmpty && (config.stun.udp || config.stun.tcp) {
+            roles.append(
+                try StunRole(
+                    config: config.stun, isDefaultListen: config.stun.listen == WaystoneConfig().stun.listen,
+                    loop: loop, metrics: stunMetrics, warn: { [logger] in logger.warn($0) }))
+        } else {
+            logger.info("role disabled by configuration", ["role": "stun"])
+        }
+        return roles
+    }
+
     /// Roles whose keys exist but whose implementation does not yet: say so, bind nothing.
     private func logUnimplementedRoles() {
         logger.info(
             "role not implemented yet: keys validated, nothing bound",
             ["role": "libp2p", "listen": config.libp2p.listen.joined(separator: ",")])
-        logger.info(
-            "role not implemented yet: keys validated, nothing bound",
-            ["role": "stun", "listen": config.stun.listen.map(\.description).joined(separator: ",")])
     }
 
     static func name(of signal: Int32) -> String {
