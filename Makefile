@@ -12,9 +12,9 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 # Run apt-get through sudo only when we are not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
-TEST_PACKAGES := prometheus
+TEST_PACKAGES := prometheus coturn stun-client strace iproute2 iptables python3-venv
 
-.PHONY: run build build-debug test test-swift test-interop test-containers bench lint deps-build deps-test clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench lint deps-build deps-test deps-interop clean help
 
 help:
 	@sed -n '2,7p' Makefile
@@ -28,7 +28,12 @@ deps-test: deps-build
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "make: installing$$missing"; \
 	  $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  $(SUDO) pkill -x prometheus 2>/dev/null || true; fi
+	  $(SUDO) pkill -x prometheus 2>/dev/null || true; \
+	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now coturn 2>/dev/null || true; fi; fi
+
+# Python venvs for the STUN interop suite (pystun3 and aioice, one venv each: both ship a module named `stun`).
+deps-interop:
+	@bash Tests/Interop/stun/make-venvs.sh
 
 build: deps-build
 	$(SWIFT) build -c release --product waystone
@@ -39,7 +44,7 @@ build-debug: deps-build
 run: build
 	$(RELEASE_BIN) run
 
-test: deps-test
+test: deps-test deps-interop
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory test-swift test-interop
 
