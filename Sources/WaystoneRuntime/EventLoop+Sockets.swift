@@ -63,8 +63,10 @@ extension EventLoop {
     }
 
     /// Binds a UDP socket (IPv6 sockets are IPV6_V6ONLY).
+    /// Binds a UDP socket. Datagrams longer than `maxDatagramBytes` are dropped (and counted in
+    /// ``UDPSocket/truncatedDatagrams``).
     public func bindUDP(
-        _ address: SocketAddress,
+        _ address: SocketAddress, maxDatagramBytes: Int = UDPSocket.defaultMaxDatagramBytes,
         onDatagram: @escaping (UDPSocket, UnsafeRawBufferPointer, SocketAddress) -> Void
     ) throws(RuntimeError) -> UDPSocket {
         let fd = try Self.makeBoundSocket(address, type: waystone_sock_dgram(), reuseAddress: false)
@@ -76,7 +78,8 @@ extension EventLoop {
             throw error.runtime("getsockname", address.description)
         }
         do {
-            return try UDPSocket(loop: self, fd: fd, localAddress: local, onDatagram: onDatagram)
+            return try UDPSocket(
+                loop: self, fd: fd, localAddress: local, maxDatagramBytes: maxDatagramBytes, onDatagram: onDatagram)
         } catch {
             throw error.runtime("epoll_ctl", address.description)
         }

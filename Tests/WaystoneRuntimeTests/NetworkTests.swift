@@ -184,4 +184,45 @@ import Testing
         client.close()
         #expect(!client.send([1], to: server.localAddress))
     }
+
+    /// Many datagrams arriving at once are read in batches and answered from the callback through one batched send
+    /// per batch: every reply arrives, in order per sender, with the right payload.
+    @Test func udpBatchedEchoAnswersEveryDatagram() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let address = try SocketAddress.parse("127.0.0.1:0")
+        let server = try loop.bindUDP(address) { socket, bytes, sender in
+            #expect(socket.send(bytes, to: sender))
+        }
+        let total = 200
+        let replies = Box<[UInt8]>([])
+        let client = try loop.bindUDP(address) { _, bytes, _ in
+            replies.value.append(contentsOf: bytes)
+            if replies.value.count == total { loop.stop() }
+        }
+        // More than one batch is waiting when the server wakes.
+        for index in 0..<total { #expect(client.send([UInt8(truncatingIfNeeded: index)], to: server.localAddress)) }
+        #expect(try TestSupport.run(loop))
+        #expect(replies.value == (0..<total).map { UInt8(truncatingIfNeeded: $0) })
+        #expect(server.failedSends == 0)
+    }
+
+    /// A datagram longer than the socket's maximum is dropped and counted, never delivered cut short.
+    @Test func udpOversizedDatagramIsCountedNotDelivered() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let address = try SocketAddress.parse("127.0.0.1:0")
+        let delivered = Box<[Int]>([])
+        let server = try loop.bindUDP(address, maxDatagramBytes: 100) { _, bytes, _ in
+            delivered.value.append(bytes.count)
+            if bytes.count == 1 { loop.stop() }
+        }
+        let client = try loop.bindUDP(address) { _, _, _ in }
+        #expect(client.send([UInt8](repeating: 7, count: 100), to: server.localAddress))
+        #expect(client.send([UInt8](repeating: 7, count: 101), to: server.localAddress))
+        #expect(client.send([1], to: server.localAddress))
+        #expect(try TestSupport.run(loop))
+        #expect(delivered.value == [100, 1])
+        #expect(server.truncatedDatagrams == 1)
+    }
 }

@@ -80,4 +80,24 @@ int waystone_accept4(int fd, struct sockaddr *address, socklen_t *length);
 /// Sends `sig` to one thread of this process.
 static inline int waystone_pthread_kill(pthread_t thread, int sig) { return pthread_kill(thread, sig); }
 
+// Batched UDP I/O (recvmmsg/sendmmsg need _GNU_SOURCE; implemented in shim.c). A batch owns `count` slots of
+// `slot_size` bytes, each with its iovec and sockaddr_storage; one object serves either receiving or sending.
+typedef struct waystone_udp_batch waystone_udp_batch;
+waystone_udp_batch *waystone_udp_batch_create(int count, int slot_size);
+void waystone_udp_batch_destroy(waystone_udp_batch *batch);
+/// recvmmsg into every slot; returns the number of datagrams (0..count) or -1 with errno set.
+int waystone_udp_batch_recv(int fd, waystone_udp_batch *batch);
+/// The slot's data, its received length, its source address, and whether the datagram was truncated.
+unsigned char *waystone_udp_batch_data(waystone_udp_batch *batch, int index);
+int waystone_udp_batch_length(const waystone_udp_batch *batch, int index);
+const struct sockaddr_storage *waystone_udp_batch_name(const waystone_udp_batch *batch, int index);
+int waystone_udp_batch_truncated(const waystone_udp_batch *batch, int index);
+/// Fills slot `index` for sending: copies `length` bytes (at most slot_size) and the destination address.
+/// Returns 0, or -1 when the datagram does not fit.
+int waystone_udp_batch_set(waystone_udp_batch *batch, int index, const void *data, int length,
+                           const struct sockaddr *address, socklen_t address_length);
+/// sendmmsg of slots 0..<count (MSG_NOSIGNAL), retrying partial sends and skipping failed datagrams; returns how
+/// many were sent.
+int waystone_udp_batch_send(int fd, waystone_udp_batch *batch, int count);
+
 #endif

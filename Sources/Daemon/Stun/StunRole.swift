@@ -10,11 +10,19 @@ final class StunRole: DaemonRole {
         let description: String
     }
 
-    /// A bound UDP socket and what it is in RFC 5780 terms.
-    private struct UDPEndpoint {
+    /// A bound UDP socket, what it is in RFC 5780 terms, and how many of its kernel-level losses were counted.
+    private final class UDPEndpoint {
         let socket: UDPSocket
         let role: STUNSocketRole
         let local: STUNAddress
+        var countedTruncated = 0
+        var countedFailedSends = 0
+
+        init(socket: UDPSocket, role: STUNSocketRole, local: STUNAddress) {
+            self.socket = socket
+            self.role = role
+            self.local = local
+        }
     }
 
     private final class TCPSession {
@@ -74,7 +82,9 @@ final class StunRole: DaemonRole {
                     let bound = try ListenerPolicy.bindAll(
                         addresses, key: "stun.listen (UDP)", isDefault: isDefaultListen && role == .primary, warn: warn
                     ) { (address: SocketAddress) throws(RuntimeError) in
-                        try loop.bindUDP(address) { [unowned self] socket, bytes, source in
+                        // One byte over the limit, so an oversized request reaches the server and counts as too_large.
+                        try loop.bindUDP(address, maxDatagramBytes: config.limits.maxRequestBytes + 1) {
+                            [unowned self] socket, bytes, source in
                             self.receive(bytes, from: source, on: socket)
                         }
                     }
@@ -122,6 +132,7 @@ final class StunRole: DaemonRole {
         guard let endpoint = udpEndpoints.first(where: { $0.socket === socket }),
             let client = STUNAddress(bytes: source.addressBytes, port: source.port)
         else { return }
+        countSocketLosses(endpoint)
         if let refused = admit(source.addressBytes, now: start) {
             metrics.drop(refused.rawValue)
             return
@@ -137,6 +148,21 @@ final class StunRole: DaemonRole {
             if !sender.send(response, to: source) { metrics.drop("send_failed") }
         }
         metrics.processing.observe(Double(loop.nowNanoseconds() &- start) / 1e9)
+    }
+
+    /// Datagrams the socket dropped itself (longer than the maximum; refused by the kernel in a batched send) since
+    /// the last look, added to the drop counters.
+    private func countSocketLosses(_ endpoint: UDPEndpoint) {
+        let truncated = endpoint.socket.truncatedDatagrams
+        if truncated != endpoint.countedTruncated {
+            metrics.dropped[STUNDropReason.tooLarge.rawValue]?.inc(by: Double(truncated - endpoint.countedTruncated))
+            endpoint.countedTruncated = truncated
+        }
+        let failed = endpoint.socket.failedSends
+        if failed != endpoint.countedFailedSends {
+            metrics.dropped["send_failed"]?.inc(by: Double(failed - endpoint.countedFailedSends))
+            endpoint.countedFailedSends = failed
+        }
     }
 
     /// nil when admitted, else the drop reason.
