@@ -107,6 +107,7 @@ final class Stats {
     var lost = 0
     var sendErrors = 0
     var sent = 0
+    var answered = 0  // every response received, warm-up included (the script divides it by server CPU time)
     var measuring = false
 
     @inline(__always) func record(_ ns: UInt64) {
@@ -314,6 +315,7 @@ final class UdpLoad {
             let n = recvBatch.receive(sock.fd)
             if n == 0 { break }
             total += n
+            stats.answered += n
             let t = nowNs()
             for i in 0..<n {
                 let p = UnsafeRawPointer(recvBatch.buf(i))
@@ -522,6 +524,7 @@ final class TcpLoad {
             if c.fill - o < 20 + len { break }
             o += 20 + len
             consumed += 1
+            stats.answered += 1
             if let b = checkHeader(p, 20 + len, nonce: nonce) {
                 stats.bad(b)
             } else if be32(p, 12) != c.index || be32(p, 16) != c.recvSeq {
@@ -708,4 +711,4 @@ print(
         + " sent=\(stats.sent) ok=\(stats.ok) req_per_s=\(Int(Double(stats.ok) / secs))"
         + " p50_us=\(stats.percentile(0.50)) p99_us=\(stats.percentile(0.99))"
         + " bad=\(stats.badTotal) lost=\(stats.lost) send_errors=\(stats.sendErrors)"
-        + " maxrss_kb=\(ru.ru_maxrss)\(badDetail)")
+        + " answered_total=\(stats.answered) maxrss_kb=\(ru.ru_maxrss)\(badDetail)")
