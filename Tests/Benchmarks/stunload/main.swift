@@ -20,6 +20,11 @@ import Glibc
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
 
+func note(_ message: String) {
+    let line = "stunload: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
+
 func fail(_ message: String) -> Never {
     let line = "stunload: \(message)\n"
     _ = line.withCString { write(2, $0, strlen($0)) }
@@ -59,8 +64,10 @@ enum Bad: Int, CaseIterable {
     case short = 0, notBindingSuccess, noCookie, badLength, foreignTxid, attributeOverrun, noXorMapped, badFamily,
         wrongAddress, wrongPort, staleTxid, framing
     var name: String {
-        ["short", "not_binding_success", "no_cookie", "bad_length", "foreign_txid", "attr_overrun", "no_xor_mapped",
-         "bad_family", "wrong_address", "wrong_port", "stale_txid", "framing"][rawValue]
+        [
+            "short", "not_binding_success", "no_cookie", "bad_length", "foreign_txid", "attr_overrun", "no_xor_mapped",
+            "bad_family", "wrong_address", "wrong_port", "stale_txid", "framing",
+        ][rawValue]
     }
 }
 
@@ -106,6 +113,7 @@ final class Stats {
     var bad = [Int](repeating: 0, count: Bad.allCases.count)
     var lost = 0
     var sendErrors = 0
+    var closed = 0  // TCP connections that died (closed by the server, error, bad framing)
     var sent = 0
     var answered = 0  // every response received, warm-up included (the script divides it by server CPU time)
     var measuring = false
@@ -161,7 +169,9 @@ func connectedSocket(_ type: Int32, to server: Endpoint) -> (fd: Int32, addr: UI
     if fd < 0 { fail("socket: \(String(cString: strerror(errno)))") }
     var sa = server.sa
     let rc = withUnsafePointer(to: &sa) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     if rc != 0 { fail("connect: \(String(cString: strerror(errno)))") }
     var me = sockaddr_in()
@@ -187,10 +197,12 @@ let libc = dlopen(nil, RTLD_NOW)
 let sendmmsgFn: SendMMsg? = dlsym(libc, "sendmmsg").map { unsafeBitCast($0, to: SendMMsg.self) }
 let recvmmsgFn: RecvMMsg? = dlsym(libc, "recvmmsg").map { unsafeBitCast($0, to: RecvMMsg.self) }
 // ppoll (also _GNU_SOURCE) for sub-millisecond waits in the paced mode.
-typealias PPoll = @convention(c) (UnsafeMutablePointer<pollfd>?, nfds_t, UnsafePointer<timespec>?, UnsafeRawPointer?) -> Int32
-let ppollFn: PPoll = dlsym(libc, "ppoll").map { unsafeBitCast($0, to: PPoll.self) } ?? { fds, n, ts, _ in
-    poll(fds, n, Int32((ts?.pointee.tv_nsec ?? 0) / 1_000_000))
-}
+typealias PPoll =
+    @convention(c) (UnsafeMutablePointer<pollfd>?, nfds_t, UnsafePointer<timespec>?, UnsafeRawPointer?) -> Int32
+let ppollFn: PPoll =
+    dlsym(libc, "ppoll").map { unsafeBitCast($0, to: PPoll.self) } ?? { fds, n, ts, _ in
+        poll(fds, n, Int32((ts?.pointee.tv_nsec ?? 0) / 1_000_000))
+    }
 
 /// A fixed set of message headers and buffers for batched datagram I/O on connected sockets.
 final class Batch {
@@ -489,6 +501,7 @@ final class TcpLoad {
             let r = write(c.fd, out + off, total - off)
             if r <= 0 {
                 if r < 0 && errno == EINTR { continue }
+                note("TCP connection \(c.index): write: \(String(cString: strerror(errno)))")
                 c.dead = true
                 stats.sendErrors += 1
                 return
@@ -503,6 +516,7 @@ final class TcpLoad {
         let r = recv(c.fd, c.inbuf + c.fill, c.cap - c.fill, Int32(MSG_DONTWAIT))
         if r <= 0 {
             if r == 0 || (errno != EAGAIN && errno != EINTR) {
+                note("TCP connection \(c.index): \(r == 0 ? "closed by the server" : String(cString: strerror(errno)))")
                 c.dead = true
                 stats.bad(.framing)
             }
@@ -518,6 +532,7 @@ final class TcpLoad {
             let len = Int(be16(p, 2))
             if len & 3 != 0 || len > 2048 || p.load(as: UInt8.self) & 0xc0 != 0 {
                 stats.bad(.framing)
+                note("TCP connection \(c.index): bad frame header, closing")
                 c.dead = true
                 return consumed
             }
@@ -563,7 +578,7 @@ final class TcpLoad {
                 if c.dead { pfds[i].fd = -1 }
             }
         }
-        if conns.allSatisfy({ $0.dead }) { fail("every TCP connection closed") }
+        stats.closed = conns.filter { $0.dead }.count
         return end - measureAt
     }
 }
@@ -611,7 +626,9 @@ func selfTest() -> Bool {
         let got = verdict(b)
         let ok = got == want
         if !ok { failures += 1 }
-        print("self-test \(ok ? "ok  " : "FAIL") \(name): got \(got?.name ?? "accepted"), want \(want?.name ?? "accepted")")
+        print(
+            "self-test \(ok ? "ok  " : "FAIL") \(name): got \(got?.name ?? "accepted"), want \(want?.name ?? "accepted")"
+        )
     }
     expect("valid response", response(), nil)
     expect("wrong mapped address", response(addr: 0x7f00_0002), .wrongAddress)
@@ -688,7 +705,8 @@ case "udp":
 case "udp-rate":
     let rate = Double(opts["rate"] ?? "50000") ?? 50000
     let sockets = Int(opts["sockets"] ?? "") ?? 4
-    let load = UdpLoad(server: server, sockets: sockets, slots: 1 << 17, nonce: nonce, stats: stats, timeoutNs: timeoutNs)
+    let load = UdpLoad(
+        server: server, sockets: sockets, slots: 1 << 17, nonce: nonce, stats: stats, timeoutNs: timeoutNs)
     load.expectPortOffset = portOffset
     shape = "rate=\(Int(rate)) sockets=\(sockets)"
     measuredNs = load.runPaced(rate: rate, warmupNs: warmupNs, durationNs: durationNs)
@@ -710,5 +728,5 @@ print(
     "stunload mode=\(mode) \(shape) mmsg=\(sendmmsgFn != nil && recvmmsgFn != nil) seconds=\(Double(Int(secs * 100)) / 100)"
         + " sent=\(stats.sent) ok=\(stats.ok) req_per_s=\(Int(Double(stats.ok) / secs))"
         + " p50_us=\(stats.percentile(0.50)) p99_us=\(stats.percentile(0.99))"
-        + " bad=\(stats.badTotal) lost=\(stats.lost) send_errors=\(stats.sendErrors)"
+        + " bad=\(stats.badTotal) lost=\(stats.lost) send_errors=\(stats.sendErrors) closed=\(stats.closed)"
         + " answered_total=\(stats.answered) maxrss_kb=\(ru.ru_maxrss)\(badDetail)")
