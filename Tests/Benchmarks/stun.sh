@@ -114,7 +114,7 @@ stop_server() {
     SERVER_PID=""
 }
 
-RESULTS=$WORK/results.tsv # server round load req_s p50 p99 req_per_cpu_s errors lost gen_rss_kb
+RESULTS=$WORK/results.tsv # server round load req_s p50 p99 req_per_cpu_s errors lost gen_rss_kb reconnects
 RSS=$WORK/rss.tsv         # server round peak_rss_kb
 : >"$RESULTS"
 : >"$RSS"
@@ -149,12 +149,12 @@ for round in $(seq 1 "$ROUNDS"); do
             cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", t / hz }')
             errors=$(($(field bad "$out") + $(field send_errors "$out") + $(field closed "$out")))
             per_cpu=$(awk -v n="$answered" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", n / c; else print "nan" }')
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$round" "$name" "$(field req_per_s "$out")" \
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$round" "$name" "$(field req_per_s "$out")" \
                 "$(field p50_us "$out")" "$(field p99_us "$out")" "$per_cpu" "$errors" \
-                "$(field lost "$out")" "$(field maxrss_kb "$out")" >>"$RESULTS"
-            printf '  round %s %-8s %-18s %8s req/s  p50 %5s us  p99 %6s us  %8s req/CPU-s  errors %s lost %s\n' \
+                "$(field lost "$out")" "$(field maxrss_kb "$out")" "$(field reconnects "$out")" >>"$RESULTS"
+            printf '  round %s %-8s %-18s %8s req/s  p50 %5s us  p99 %6s us  %8s req/CPU-s  errors %s lost %s reconnects %s\n' \
                 "$round" "$server" "$name" "$(field req_per_s "$out")" "$(field p50_us "$out")" \
-                "$(field p99_us "$out")" "$per_cpu" "$errors" "$(field lost "$out")" >&2
+                "$(field p99_us "$out")" "$per_cpu" "$errors" "$(field lost "$out")" "$(field reconnects "$out")" >&2
         done
         printf '%s\t%s\t%s\n' "$server" "$round" "$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")" >>"$RSS"
         stop_server
@@ -198,7 +198,8 @@ for s in $SERVERS; do
     bad=$(sum "$s" 8)
     lost=$(sum "$s" 9)
     rss=$(awk -F'\t' -v s="$s" '$1 == s && $3 > m { m = $3 } END { print m + 0 }' "$RSS")
-    echo "$s: peak RSS ${rss} KiB (VmHWM, max over rounds); errors $bad (bad responses + send errors + TCP connections lost), UDP requests timed out $lost"
+    echo "$s: peak RSS ${rss} KiB (VmHWM, max over rounds); errors $bad (bad responses + send errors + TCP connections lost), UDP requests timed out $lost;"\
+        "TCP connections it closed (stunload reconnected) $(sum "$s" 11)"
     [ "$bad" = 0 ] || status=1
 done
 echo "stunload: peak RSS $(awk -F'\t' '$10 > m { m = $10 } END { print m + 0 }' "$RESULTS") KiB (max over runs)"

@@ -113,6 +113,7 @@ final class Stats {
     var bad = [Int](repeating: 0, count: Bad.allCases.count)
     var lost = 0
     var sendErrors = 0
+    var reconnects = 0  // TCP connections the server closed (EOF/reset), replaced by new ones
     var closed = 0  // TCP connections that died (closed by the server, error, bad framing)
     var sent = 0
     var answered = 0  // every response received, warm-up included (the script divides it by server CPU time)
@@ -448,9 +449,10 @@ final class UdpLoad {
 // MARK: - TCP (pipelined)
 
 final class TcpConn {
-    let fd: Int32
-    let addr: UInt32
-    let port: UInt16
+    var fd: Int32
+    var addr: UInt32
+    var port: UInt16
+    var peerClosed = false  // EOF or reset from the server: reconnect (coturn closes STUN-only TCP after ~3 s)
     let index: UInt32
     let depth: Int
     var sendSeq: UInt32 = 0
@@ -481,7 +483,10 @@ final class TcpLoad {
     let out = UnsafeMutableRawPointer.allocate(byteCount: 20 * 4096, alignment: 16)
     var expectPortOffset: UInt16 = 0
 
+    let server: Endpoint
+
     init(server: Endpoint, conns: Int, inflight: Int, nonce: UInt32, stats: Stats) {
+        self.server = server
         self.nonce = nonce
         self.stats = stats
         let depth = max(1, inflight / conns)
@@ -501,6 +506,10 @@ final class TcpLoad {
             let r = write(c.fd, out + off, total - off)
             if r <= 0 {
                 if r < 0 && errno == EINTR { continue }
+                if errno == ECONNRESET || errno == EPIPE {
+                    c.peerClosed = true
+                    return
+                }
                 note("TCP connection \(c.index): write: \(String(cString: strerror(errno)))")
                 c.dead = true
                 stats.sendErrors += 1
@@ -515,7 +524,9 @@ final class TcpLoad {
     func readConn(_ c: TcpConn) -> Int {
         let r = recv(c.fd, c.inbuf + c.fill, c.cap - c.fill, Int32(MSG_DONTWAIT))
         if r <= 0 {
-            if r == 0 || (errno != EAGAIN && errno != EINTR) {
+            if r == 0 || errno == ECONNRESET {
+                c.peerClosed = true
+            } else if errno != EAGAIN && errno != EINTR {
                 note("TCP connection \(c.index): \(r == 0 ? "closed by the server" : String(cString: strerror(errno)))")
                 c.dead = true
                 stats.bad(.framing)
@@ -575,6 +586,19 @@ final class TcpLoad {
             for (i, c) in conns.enumerated() where pfds[i].revents != 0 && !c.dead {
                 let n = readConn(c)
                 sendRequests(c, n, at: nowNs())
+                if c.peerClosed && !c.dead {  // the server closed it: open a new one, in-flight requests are gone
+                    close(c.fd)
+                    let s = connectedSocket(Int32(SOCK_STREAM.rawValue), to: server)
+                    var one: Int32 = 1
+                    setsockopt(s.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                    (c.fd, c.addr, c.port) = (s.fd, s.addr, s.port)
+                    c.fill = 0
+                    c.recvSeq = c.sendSeq
+                    c.peerClosed = false
+                    pfds[i].fd = c.fd
+                    if stats.measuring { stats.reconnects += 1 }
+                    sendRequests(c, c.depth, at: nowNs())
+                }
                 if c.dead { pfds[i].fd = -1 }
             }
         }
@@ -728,5 +752,5 @@ print(
     "stunload mode=\(mode) \(shape) mmsg=\(sendmmsgFn != nil && recvmmsgFn != nil) seconds=\(Double(Int(secs * 100)) / 100)"
         + " sent=\(stats.sent) ok=\(stats.ok) req_per_s=\(Int(Double(stats.ok) / secs))"
         + " p50_us=\(stats.percentile(0.50)) p99_us=\(stats.percentile(0.99))"
-        + " bad=\(stats.badTotal) lost=\(stats.lost) send_errors=\(stats.sendErrors) closed=\(stats.closed)"
+        + " bad=\(stats.badTotal) lost=\(stats.lost) send_errors=\(stats.sendErrors) closed=\(stats.closed) reconnects=\(stats.reconnects)"
         + " answered_total=\(stats.answered) maxrss_kb=\(ru.ru_maxrss)\(badDetail)")
