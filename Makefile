@@ -1,7 +1,7 @@
 # Waystone — build, run and test.
 #   make run    install build dependencies if missing, build release, run with embedded defaults
 #   make test   install build + test dependencies if missing, build, run `swift test` and every interop suite
-#   make bench  run the benchmarks that exist
+#   make bench  run the benchmarks that exist (bench-stun: STUN against coturn; SERVERS=coturn while Waystone lacks STUN)
 #   make lint   swift format lint
 #   make test-containers   build and run the Dockerfile and docker-compose.yml with ../shared/tools/container-lab.sh
 SHELL := /bin/bash
@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
 TEST_PACKAGES := prometheus coturn stun-client strace iproute2 iptables python3-venv
 
-.PHONY: run build build-debug test test-swift test-interop test-containers bench lint deps-build deps-test deps-interop clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun lint deps-build deps-test deps-interop clean help
 
 help:
 	@sed -n '2,7p' Makefile
@@ -58,9 +58,15 @@ test-interop: build-debug
 test-containers:
 	bash Tests/Containers/container-lab-check.sh
 
-bench:
-	@if ls Tests/Benchmarks/*.sh >/dev/null 2>&1; then for b in Tests/Benchmarks/*.sh; do bash "$$b"; done; \
-	else echo "make bench: no benchmarks exist yet (the STUN, relay and Kademlia issues add them)"; fi
+bench: bench-stun
+	@for b in Tests/Benchmarks/*.sh; do [ "$$b" = Tests/Benchmarks/stun.sh ] || bash "$$b"; done
+
+# STUN Binding load against Waystone and coturn (started by hand on 127.0.0.1, stopped by PID; never as a service).
+bench-stun: deps-build
+	@dpkg -s coturn >/dev/null 2>&1 || { echo "make: installing coturn"; $(SUDO) $(APT_GET) update -qq && \
+	  $(SUDO) $(APT_GET) install -y -qq --no-install-recommends coturn >/dev/null; \
+	  $(SUDO) invoke-rc.d coturn stop >/dev/null 2>&1 || true; }
+	bash Tests/Benchmarks/stun.sh
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift

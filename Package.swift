@@ -37,6 +37,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
+        // STUN load generator for `make bench-stun` (Tests/Benchmarks/stun.sh); Glibc sockets only.
+        .executableTarget(name: "stunload", path: "Tests/Benchmarks/stunload", swiftSettings: swiftSettings),
 
         // Helpers shared by the test targets (seeded generator for property tests).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
