@@ -20,6 +20,8 @@ public final class UDPSocket: LoopHandler {
     public private(set) var truncatedDatagrams = 0
     /// Batched datagrams the kernel did not take (socket buffer full, ICMP-reported errors).
     public private(set) var failedSends = 0
+    /// Called after a wake in which ``truncatedDatagrams`` or ``failedSends`` grew (for counters).
+    public var onLoss: ((UDPSocket) -> Void)?
 
     private let fd: Int32
     private let loop: EventLoop
@@ -102,6 +104,7 @@ public final class UDPSocket: LoopHandler {
         guard !isClosed else { return }
         isClosed = true
         onDatagram = nil
+        onLoss = nil
         pendingSends = 0
         if let registration { loop.deregister(fd: fd, registration: registration) }
         registration = nil
@@ -114,7 +117,11 @@ public final class UDPSocket: LoopHandler {
 
     func handleEvents(_ events: UInt32) {
         isDispatching = true
-        defer { isDispatching = false }
+        let losses = truncatedDatagrams + failedSends
+        defer {
+            isDispatching = false
+            if truncatedDatagrams + failedSends != losses && !isClosed { onLoss?(self) }
+        }
         var batches = 0
         while batches < loop.readBudgetPerWake && !isClosed {
             batches += 1

@@ -518,7 +518,8 @@ import WaystoneRuntime
             h.boundAddresses == [
                 "udp/127.0.0.1:\(p)", "udp/127.0.0.1:\(q)(primary-ip/alternate-port)",
                 "udp/127.0.0.2:\(p)(alternate-ip/primary-port)", "udp/127.0.0.2:\(q)(alternate-ip/alternate-port)",
-                "tcp/127.0.0.1:\(p)",
+                "tcp/127.0.0.1:\(p)", "tcp/127.0.0.1:\(q)(primary-ip/alternate-port)",
+                "tcp/127.0.0.2:\(p)(alternate-ip/primary-port)", "tcp/127.0.0.2:\(q)(alternate-ip/alternate-port)",
             ])
         let primary = socketAddress("127.0.0.1:\(p)")
         let altPort = socketAddress("127.0.0.1:\(q)")
@@ -578,13 +579,11 @@ import WaystoneRuntime
 
         // RFC 5780 §4 tests may run over TCP: the client opens new connections to OTHER-ADDRESS and to the
         // alternate port. TCP responses advertise those addresses, but TCP is only listened on the primary sockets.
-        withKnownIssue("STUN TCP is bound on the primary sockets only, yet TCP responses advertise OTHER-ADDRESS") {
-            for other in [altPort, altBoth] {
-                let alternate = try #require(StunStreamClient(connectTo: other), "TCP connect to \(other) refused")
-                #expect(alternate.send(stunRequest()))
-                let reply = try #require(alternate.readMessage())
-                #expect(reply.address(.responseOrigin) == stunAddress(other))
-            }
+        for other in [altPort, altBoth] {
+            let alternate = try #require(StunStreamClient(connectTo: other), "TCP connect to \(other) refused")
+            #expect(alternate.send(stunRequest()))
+            let reply = try #require(alternate.readMessage())
+            #expect(reply.address(.responseOrigin) == stunAddress(other))
         }
     }
 
@@ -602,7 +601,7 @@ import WaystoneRuntime
         }
         let h = try #require(harness, "could not bind the RFC 5780 sockets")
         defer { h.stop() }
-        #expect(h.boundAddresses.count == 3)
+        #expect(h.boundAddresses.count == 4)  // UDP and TCP, each on the primary and the alternate port
         let primary = socketAddress("127.0.0.1:\(p)")
         let altPort = socketAddress("127.0.0.1:\(q)")
         let client = try #require(UDPClient(bindTo: socketAddress("127.0.0.1:0")))

@@ -28,13 +28,15 @@ final class StunRole: DaemonRole {
     private final class TCPSession {
         let connection: TCPConnection
         let local: STUNAddress
+        let role: STUNSocketRole
         var framer: STUNTCPFramer
         var lastActivity: UInt64
         var idleTimer: TimerHandle?
 
-        init(connection: TCPConnection, local: STUNAddress, framer: STUNTCPFramer, now: UInt64) {
+        init(connection: TCPConnection, local: STUNAddress, role: STUNSocketRole, framer: STUNTCPFramer, now: UInt64) {
             self.connection = connection
             self.local = local
+            self.role = role
             self.framer = framer
             lastActivity = now
         }
@@ -92,13 +94,18 @@ final class StunRole: DaemonRole {
                 }
             }
             if config.tcp {
-                listeners = try ListenerPolicy.bindAll(
-                    plan.sockets.first { $0.role == .primary }?.addresses ?? [], key: "stun.listen (TCP)",
-                    isDefault: isDefaultListen, warn: warn
-                ) { (address: SocketAddress) throws(RuntimeError) in
-                    try loop.listenTCP(address) { [unowned self] connection in self.accept(connection) }
+                // Every RFC 5780 socket gets a TCP listener too, so the OTHER-ADDRESS a TCP response names answers.
+                for (role, addresses) in plan.sockets {
+                    let bound = try ListenerPolicy.bindAll(
+                        addresses, key: "stun.listen (TCP)", isDefault: isDefaultListen && role == .primary, warn: warn
+                    ) { (address: SocketAddress) throws(RuntimeError) in
+                        try loop.listenTCP(address) { [unowned self] connection in self.accept(connection, role: role) }
+                    }
+                    listeners += bound
+                    boundAddresses += bound.map {
+                        role == .primary ? "tcp/\($0.localAddress)" : "tcp/\($0.localAddress)(\(role))"
+                    }
                 }
-                boundAddresses += listeners.map { "tcp/\($0.localAddress)" }
             }
         } catch {
             stopAcceptingWork()
@@ -110,7 +117,9 @@ final class StunRole: DaemonRole {
         let local = socket.localAddress
         guard let address = STUNAddress(bytes: local.addressBytes, port: local.port) else { return }
         udp[SocketKey(ipv6: local.isIPv6, role: role)] = socket
-        udpEndpoints.append(UDPEndpoint(socket: socket, role: role, local: address))
+        let endpoint = UDPEndpoint(socket: socket, role: role, local: address)
+        udpEndpoints.append(endpoint)
+        socket.onLoss = { [unowned self, unowned endpoint] _ in self.countSocketLosses(endpoint) }
         boundAddresses.append(role == .primary ? "udp/\(local)" : "udp/\(local)(\(role))")
     }
 
@@ -132,7 +141,6 @@ final class StunRole: DaemonRole {
         guard let endpoint = udpEndpoints.first(where: { $0.socket === socket }),
             let client = STUNAddress(bytes: source.addressBytes, port: source.port)
         else { return }
-        countSocketLosses(endpoint)
         if let refused = admit(source.addressBytes, now: start) {
             metrics.drop(refused.rawValue)
             return
@@ -151,7 +159,7 @@ final class StunRole: DaemonRole {
     }
 
     /// Datagrams the socket dropped itself (longer than the maximum; refused by the kernel in a batched send) since
-    /// the last look, added to the drop counters.
+    /// the last look, added to the drop counters (the socket's `onLoss`).
     private func countSocketLosses(_ endpoint: UDPEndpoint) {
         let truncated = endpoint.socket.truncatedDatagrams
         if truncated != endpoint.countedTruncated {
@@ -185,7 +193,7 @@ final class StunRole: DaemonRole {
 
     // MARK: TCP
 
-    private func accept(_ connection: TCPConnection) {
+    private func accept(_ connection: TCPConnection, role: STUNSocketRole) {
         let ip = connection.remoteAddress.addressBytes
         guard sessions.count < limits.maxTcpConnections else {
             metrics.drop("tcp_connection_limit")
@@ -205,7 +213,7 @@ final class StunRole: DaemonRole {
         connectionsPerIP[ip, default: 0] += 1
         let key = ObjectIdentifier(connection)
         let session = TCPSession(
-            connection: connection, local: localAddress,
+            connection: connection, local: localAddress, role: role,
             framer: STUNTCPFramer(maxMessageBytes: limits.maxRequestBytes), now: loop.nowNanoseconds())
         sessions[key] = session
         metrics.tcpConnections.set(Double(sessions.count))
@@ -222,9 +230,12 @@ final class StunRole: DaemonRole {
         armIdleTimer(session)
     }
 
+    /// Answers every complete request in `bytes` (in order) with one write for all of them.
     private func read(_ bytes: UnsafeRawBufferPointer, _ session: TCPSession) {
         let connection = session.connection
         session.framer.append(bytes)
+        var replies: [UInt8] = []
+        defer { if !replies.isEmpty && !connection.isClosed { connection.write(replies) } }
         while !connection.isClosed {
             let message: [UInt8]
             do {
@@ -232,23 +243,26 @@ final class StunRole: DaemonRole {
                 message = next
             } catch {
                 metrics.drop(error == .tooLarge ? STUNDropReason.tooLarge.rawValue : "tcp_malformed")
-                connection.close()
+                if !replies.isEmpty { connection.write(replies) }
+                replies.removeAll()
+                connection.closeAfterFlush()
                 return
             }
             let now = loop.nowNanoseconds()
-            session.lastActivity = now
             let remote = connection.remoteAddress
             if let refused = admit(remote.addressBytes, now: now) {
                 metrics.drop(refused.rawValue)
                 continue
             }
+            // Only admitted requests keep a connection alive: a penalized client cannot hold a slot forever.
+            session.lastActivity = now
             guard let client = STUNAddress(bytes: remote.addressBytes, port: remote.port) else { return }
-            switch server.handle(message, source: client, local: session.local, socket: .primary, transport: .tcp) {
+            switch server.handle(message, source: client, local: session.local, socket: session.role, transport: .tcp) {
             case .drop(let reason):
                 metrics.drop(reason.rawValue)
             case .respond(let response, _, let kind):
                 count(kind, metrics.tcp)
-                connection.write(response)
+                replies.append(contentsOf: response)
             }
             metrics.processing.observe(Double(loop.nowNanoseconds() &- now) / 1e9)
         }
