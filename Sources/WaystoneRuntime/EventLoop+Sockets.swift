@@ -64,12 +64,20 @@ extension EventLoop {
 
     /// Binds a UDP socket (IPv6 sockets are IPV6_V6ONLY).
     /// Binds a UDP socket. Datagrams longer than `maxDatagramBytes` are dropped (and counted in
-    /// ``UDPSocket/truncatedDatagrams``).
+    /// ``UDPSocket/truncatedDatagrams``). `socketBufferBytes` asks for larger kernel receive and send buffers (a busy
+    /// server drops datagrams when its receive buffer overflows); the kernel caps it at `net.core.rmem_max` /
+    /// `net.core.wmem_max`.
     public func bindUDP(
         _ address: SocketAddress, maxDatagramBytes: Int = UDPSocket.defaultMaxDatagramBytes,
+        socketBufferBytes: Int? = nil,
         onDatagram: @escaping (UDPSocket, UnsafeRawBufferPointer, SocketAddress) -> Void
     ) throws(RuntimeError) -> UDPSocket {
         let fd = try Self.makeBoundSocket(address, type: waystone_sock_dgram(), reuseAddress: false)
+        if let socketBufferBytes {
+            // Best effort: a smaller buffer than asked for is not an error.
+            try? Syscall.setOption(fd, SOL_SOCKET, SO_RCVBUF, Int32(clamping: socketBufferBytes))
+            try? Syscall.setOption(fd, SOL_SOCKET, SO_SNDBUF, Int32(clamping: socketBufferBytes))
+        }
         let local: SocketAddress
         do {
             local = try SocketAddress.local(of: fd)

@@ -47,6 +47,9 @@ final class StunRole: DaemonRole {
         let role: STUNSocketRole
     }
 
+    /// Kernel buffer asked for each UDP socket (capped by net.core.rmem_max / wmem_max; see README).
+    static let udpSocketBufferBytes = 4 << 20
+
     let name = "stun"
     private(set) var boundAddresses: [String] = []
     var activeWork: Int { 0 }
@@ -85,7 +88,10 @@ final class StunRole: DaemonRole {
                         addresses, key: "stun.listen (UDP)", isDefault: isDefaultListen && role == .primary, warn: warn
                     ) { (address: SocketAddress) throws(RuntimeError) in
                         // One byte over the limit, so an oversized request reaches the server and counts as too_large.
-                        try loop.bindUDP(address, maxDatagramBytes: config.limits.maxRequestBytes + 1) {
+                        try loop.bindUDP(
+                            address, maxDatagramBytes: config.limits.maxRequestBytes + 1,
+                            socketBufferBytes: Self.udpSocketBufferBytes
+                        ) {
                             [unowned self] socket, bytes, source in
                             self.receive(bytes, from: source, on: socket)
                         }
