@@ -39,7 +39,9 @@ public enum HTTPHarness {
             }
         }
         check(pieceHeads == wholeHeads, "segmented parse gives other heads than one append")
-        check(pieceError == wholeError, "segmented parse error \(String(describing: pieceError)) != \(String(describing: wholeError))")
+        check(
+            pieceError == wholeError,
+            "segmented parse error \(String(describing: pieceError)) != \(String(describing: wholeError))")
     }
 
     /// `HTTPConnectionMachine` fed the input in segments (the first byte picks 1...32 bytes), with early timer

@@ -24,7 +24,8 @@ public enum Libp2pHarness {
     /// re-encoding, and a decoded key's peer ID is itself accepted.
     public static func publicKey(_ bytes: [UInt8]) {
         if let message = try? PublicKeyProtobuf(bytes: bytes) {
-            check((try? PublicKeyProtobuf(bytes: message.bytes)) == message, "PublicKey protobuf re-decodes differently")
+            check(
+                (try? PublicKeyProtobuf(bytes: message.bytes)) == message, "PublicKey protobuf re-decodes differently")
         }
         guard let key = try? Libp2pPublicKey(protobufBytes: bytes) else { return }
         check((try? Libp2pPublicKey(protobufBytes: key.protobufBytes)) == key, "public key re-decodes differently")

@@ -31,7 +31,8 @@ public enum STUNHarness {
             config: STUNServerConfig(
                 software: "waystone-fuzz", primaryPort: 3478, alternatePort: 3479, alternateIPv4: [192, 0, 2, 2],
                 alternateIPv6: [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [2],
-                primaryIPv4: [192, 0, 2, 1], primaryIPv6: [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1])),
+                primaryIPv4: [192, 0, 2, 1],
+                primaryIPv6: [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1])),
     ]
 
     static let endpoints: [(source: STUNAddress, local: STUNAddress)] = [

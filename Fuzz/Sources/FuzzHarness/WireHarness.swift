@@ -39,7 +39,8 @@ public enum WireHarness {
             let exact = try? UVarint.decode(exactly: bytes)
             check((exact != nil) == (length == bytes.count), "decode(exactly:) disagrees with decode(prefixOf:)")
         } else {
-            check((try? UVarint.decode(exactly: bytes)) == nil, "decode(exactly:) accepts what decode(prefixOf:) rejects")
+            check(
+                (try? UVarint.decode(exactly: bytes)) == nil, "decode(exactly:) accepts what decode(prefixOf:) rejects")
         }
         var reader = ByteReader(bytes)
         _ = try? reader.readProtobufVarint()
