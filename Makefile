@@ -3,6 +3,7 @@
 #   make test   install build + test dependencies if missing, build, run `swift test` and every interop suite
 #   make bench  run the benchmarks that exist (bench-stun: STUN against coturn; SERVERS=coturn while Waystone lacks STUN)
 #   make lint   swift format lint
+#   make fuzz   build the libFuzzer targets in Fuzz/ and run each for FUZZ_SECONDS (default 30)
 #   make test-containers   build and run the Dockerfile and docker-compose.yml with ../shared/tools/container-lab.sh
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -14,10 +15,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
 TEST_PACKAGES := prometheus coturn stun-client strace iproute2 iptables python3-venv
 
-.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun lint deps-build deps-test deps-interop clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun fuzz lint deps-build deps-test deps-interop clean help
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile
 
 deps-build:
 	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -67,6 +68,22 @@ bench-stun: deps-build
 	  $(SUDO) $(APT_GET) install -y -qq --no-install-recommends coturn >/dev/null; \
 	  $(SUDO) invoke-rc.d coturn stop >/dev/null 2>&1 || true; }
 	bash Tests/Benchmarks/stun.sh
+
+# libFuzzer targets (Fuzz/ package): seeds in Fuzz/Corpus/<target>/ (read only), the growing corpus in
+# Fuzz/.build/corpus/<target>/, crashing inputs in Fuzz/Crashes/<target>/. FUZZ_TARGETS picks a subset.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= $(notdir $(wildcard Fuzz/Corpus/*))
+FUZZ_BUILD := $(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+fuzz: deps-build
+	$(FUZZ_BUILD)
+	@bin=$$($(FUZZ_BUILD) --show-bin-path); failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p Fuzz/.build/corpus/$$t Fuzz/Crashes/$$t; echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  "$$bin/$$t" Fuzz/.build/corpus/$$t Fuzz/Corpus/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=Fuzz/Crashes/$$t/ 2>&1 | grep -E '^(#[0-9]+[[:space:]]+DONE|Done|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==|artifact_prefix|Test unit written|.*fuzz invariant violated)' ; \
+	  [ "$${PIPESTATUS[0]}" = 0 ] || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (inputs in Fuzz/Crashes/)"; exit 1; fi
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift

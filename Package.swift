@@ -10,7 +10,10 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "waystone",
     products: [
-        .executable(name: "waystone", targets: ["waystone"])
+        .executable(name: "waystone", targets: ["waystone"]),
+        // Only for the separate Fuzz/ package (libFuzzer targets), which can depend on another package's modules only
+        // through a library product. Not used by the daemon build.
+        .library(name: "WaystoneFuzzable", targets: ["Wire", "Libp2pCore", "HTTP1", "STUN", "Daemon"]),
     ],
     targets: [
         // C shims and system libraries

@@ -1,0 +1,1 @@
+// Header-only module; SwiftPM needs one source file.

@@ -1,0 +1,14 @@
+import FuzzHarness
+
+/// libFuzzer entry point: HTTPConnectionMachine. Invariants: see `HTTPHarness.connection`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    HTTPHarness.connection(fuzzInput(data, size))
+    return 0
+}
+
+/// The executable's entry point (SwiftPM links it as `main`): libFuzzer's driver.
+@_cdecl("http_connection_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv)
+}

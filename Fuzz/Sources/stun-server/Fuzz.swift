@@ -1,0 +1,14 @@
+import FuzzHarness
+
+/// libFuzzer entry point: STUNServer.handle. Invariants: see `STUNHarness.server`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    STUNHarness.server(fuzzInput(data, size))
+    return 0
+}
+
+/// The executable's entry point (SwiftPM links it as `main`): libFuzzer's driver.
+@_cdecl("stun_server_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv)
+}

@@ -1,0 +1,14 @@
+import FuzzHarness
+
+/// libFuzzer entry point: Multihash. Invariants: see `WireHarness.multihash`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    WireHarness.multihash(fuzzInput(data, size))
+    return 0
+}
+
+/// The executable's entry point (SwiftPM links it as `main`): libFuzzer's driver.
+@_cdecl("wire_multihash_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv)
+}
