@@ -587,6 +587,26 @@ import WaystoneRuntime
         }
     }
 
+    /// With several listen addresses of one family, each answers from itself (not from the last one bound).
+    @Test func severalListenAddressesEachAnswerFromThemselves() throws {
+        var harness: StunRoleHarness?
+        var p: UInt16 = 0
+        for _ in 0..<5 where harness == nil {
+            p = freeStunPort(hosts: ["127.0.0.1", "127.0.0.3"])
+            harness = try? StunRoleHarness {
+                $0.listen = [socketAddress("127.0.0.1:\(p)"), socketAddress("127.0.0.3:\(p)")]
+            }
+        }
+        let h = try #require(harness, "could not bind two loopback addresses")
+        defer { h.stop() }
+        let client = try #require(UDPClient(bindTo: socketAddress("127.0.0.1:0")))
+        for server in [socketAddress("127.0.0.1:\(p)"), socketAddress("127.0.0.3:\(p)")] {
+            let (reply, from) = try #require(client.exchange(stunRequest(), with: server))
+            #expect(from == server)
+            #expect(reply.xorMappedAddress() != nil)
+        }
+    }
+
     @Test func changeRequestTheConfigurationCannotHonourGets420() throws {
         var harness: StunRoleHarness?
         var p: UInt16 = 0

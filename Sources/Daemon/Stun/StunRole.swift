@@ -158,7 +158,8 @@ final class StunRole: DaemonRole {
             metrics.drop(reason.rawValue)
         case .respond(let response, let role, let kind):
             count(kind, metrics.udp)
-            let sender = udp[SocketKey(ipv6: source.isIPv6, role: role)] ?? socket
+            // Unchanged role: answer from the receiving socket (there may be several primary addresses per family).
+            let sender = role == endpoint.role ? socket : (udp[SocketKey(ipv6: source.isIPv6, role: role)] ?? socket)
             if !sender.send(response, to: source) { metrics.drop("send_failed") }
         }
         metrics.processing.observe(Double(loop.nowNanoseconds() &- start) / 1e9)
