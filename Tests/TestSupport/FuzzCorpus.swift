@@ -35,6 +35,34 @@ public enum FuzzCorpus {
     public static func replay(_ input: String, _ harness: ([UInt8], FuzzCheck) -> Void) throws {
         harness(try bytes(input), .recordingIssues)
     }
+
+    /// The test cases for some fuzz targets (name of the Fuzz/ executable and its harness): per target, a check
+    /// that it has seeds, then every input of `inputs`.
+    public static func cases(_ harnesses: KeyValuePairs<String, Harness>) -> [Case] {
+        harnesses.flatMap { target, harness in
+            [Case(target: target, input: nil, harness: harness)]
+                + inputs(target).map { Case(target: target, input: $0, harness: harness) }
+        }
+    }
+
+    public typealias Harness = @Sendable ([UInt8], FuzzCheck) -> Void
+
+    /// One replay test case: a target's seed check (no input) or one of its inputs.
+    public struct Case: Sendable, CustomTestStringConvertible {
+        let target: String
+        let input: String?
+        let harness: Harness
+
+        public var testDescription: String { input ?? "\(target): has seeds" }
+
+        public func run() throws {
+            guard let input else {
+                if !FuzzCorpus.hasSeeds(target) { Issue.record("no seeds in Fuzz/Corpus/\(target)") }
+                return
+            }
+            try FuzzCorpus.replay(input, harness)
+        }
+    }
 }
 
 extension FuzzCheck {
