@@ -13,7 +13,7 @@ let package = Package(
         .executable(name: "waystone", targets: ["waystone"]),
         // Only for the separate Fuzz/ package (libFuzzer targets), which can depend on another package's modules only
         // through a library product. Not used by the daemon build.
-        .library(name: "WaystoneFuzzable", targets: ["Wire", "Libp2pCore", "HTTP1", "STUN", "Daemon"]),
+        .library(name: "WaystoneFuzzable", targets: ["Wire", "Libp2pCore", "HTTP1", "STUN", "Daemon", "FuzzHarness"]),
     ],
     targets: [
         // C shims and system libraries
@@ -43,22 +43,33 @@ let package = Package(
         // STUN load generator for `make bench-stun` (Tests/Benchmarks/stun.sh); Glibc sockets only.
         .executableTarget(name: "stunload", path: "Tests/Benchmarks/stunload", swiftSettings: swiftSettings),
 
-        // Helpers shared by the test targets (seeded generator for property tests).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"], swiftSettings: swiftSettings),
+        // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.
+        .target(
+            name: "FuzzHarness", dependencies: ["Wire", "Libp2pCore", "HTTP1", "STUN", "Daemon"],
+            path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
+        // Helpers shared by the test targets (seeded generator for property tests, fuzz corpus replay).
+        .target(
+            name: "TestSupport", dependencies: ["FuzzHarness"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WireTests", dependencies: ["Wire", "TestSupport", "FuzzHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Wire"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "Libp2pCoreTests", dependencies: ["Libp2pCore", "Crypto", "Wire", "TestSupport"],
+            name: "Libp2pCoreTests", dependencies: ["Libp2pCore", "Crypto", "Wire", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport", "FuzzHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport"], resources: [.copy("Vectors")],
+            name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
+            resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "DaemonTests", dependencies: ["Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore", "STUN"],
+            name: "DaemonTests",
+            dependencies: [
+                "Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore", "STUN", "TestSupport", "FuzzHarness",
+            ],
             swiftSettings: swiftSettings),
     ]
 )

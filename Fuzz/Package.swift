@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
-// libFuzzer targets for Waystone's decoders: one executable per target, sharing the invariants in FuzzHarness.
+// libFuzzer targets for Waystone's decoders: one executable per target, sharing the invariants in the main package's
+// FuzzHarness module (Tests/FuzzHarness, also replayed by `swift test`) and the libFuzzer glue in FuzzDriver.
 // Separate from the main package so `swift build`/`swift test` there never need the fuzzer runtime.
 // Build and run: `make fuzz` in the repository root (see README "Fuzzing"); by hand:
 //   swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
@@ -27,10 +28,10 @@ let package = Package(
     dependencies: [.package(name: "waystone", path: "..")],
     targets: [
         .target(name: "CLibFuzzer"),
-        .target(
-            name: "FuzzHarness",
-            dependencies: ["CLibFuzzer", .product(name: "WaystoneFuzzable", package: "waystone")]
-        ),
+        .target(name: "FuzzDriver", dependencies: ["CLibFuzzer"]),
     ]
-        + fuzzTargets.map { .executableTarget(name: $0, dependencies: ["FuzzHarness"]) }
+        + fuzzTargets.map {
+            .executableTarget(
+                name: $0, dependencies: ["FuzzDriver", .product(name: "WaystoneFuzzable", package: "waystone")])
+        }
 )

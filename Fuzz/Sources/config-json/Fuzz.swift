@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: JSONParser (config). Invariants: see `ConfigHarness.json`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    ConfigHarness.json(fuzzInput(data, size))
+    ConfigHarness.json(fuzzInput(data, size), check: .trap)
     return 0
 }
 

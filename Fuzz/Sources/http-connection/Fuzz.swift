@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: HTTPConnectionMachine. Invariants: see `HTTPHarness.connection`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    HTTPHarness.connection(fuzzInput(data, size))
+    HTTPHarness.connection(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: HTTPRequestParser. Invariants: see `HTTPHarness.parser`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    HTTPHarness.parser(fuzzInput(data, size))
+    HTTPHarness.parser(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: PeerID(multihashBytes:). Invariants: see `Libp2pHarness.peerID`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    Libp2pHarness.peerID(fuzzInput(data, size))
+    Libp2pHarness.peerID(fuzzInput(data, size), check: .trap)
     return 0
 }
 

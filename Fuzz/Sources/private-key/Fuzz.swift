@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: Libp2pPrivateKey(protobufBytes:). Invariants: see `Libp2pHarness.privateKey`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    Libp2pHarness.privateKey(fuzzInput(data, size))
+    Libp2pHarness.privateKey(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: PublicKeyProtobuf(bytes:) / Libp2pPublicKey(protobufBytes:). Invariants: see `Libp2pHarness.publicKey`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    Libp2pHarness.publicKey(fuzzInput(data, size))
+    Libp2pHarness.publicKey(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: STUNMessage.decode. Invariants: see `STUNHarness.decode`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    STUNHarness.decode(fuzzInput(data, size))
+    STUNHarness.decode(fuzzInput(data, size), check: .trap)
     return 0
 }
 

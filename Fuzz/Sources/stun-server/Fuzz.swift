@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: STUNServer.handle. Invariants: see `STUNHarness.server`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    STUNHarness.server(fuzzInput(data, size))
+    STUNHarness.server(fuzzInput(data, size), check: .trap)
     return 0
 }
 

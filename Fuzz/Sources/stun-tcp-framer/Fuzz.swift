@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: STUNTCPFramer. Invariants: see `STUNHarness.tcpFramer`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    STUNHarness.tcpFramer(fuzzInput(data, size))
+    STUNHarness.tcpFramer(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: Base58. Invariants: see `WireHarness.base58`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    WireHarness.base58(fuzzInput(data, size))
+    WireHarness.base58(fuzzInput(data, size), check: .trap)
     return 0
 }
 

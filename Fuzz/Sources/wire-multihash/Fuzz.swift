@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: Multihash. Invariants: see `WireHarness.multihash`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    WireHarness.multihash(fuzzInput(data, size))
+    WireHarness.multihash(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: ProtobufReader. Invariants: see `WireHarness.protobuf`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    WireHarness.protobuf(fuzzInput(data, size))
+    WireHarness.protobuf(fuzzInput(data, size), check: .trap)
     return 0
 }
 

@@ -1,9 +1,10 @@
+import FuzzDriver
 import FuzzHarness
 
 /// libFuzzer entry point: UVarint. Invariants: see `WireHarness.uvarint`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    WireHarness.uvarint(fuzzInput(data, size))
+    WireHarness.uvarint(fuzzInput(data, size), check: .trap)
     return 0
 }
 

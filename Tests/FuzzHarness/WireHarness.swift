@@ -4,7 +4,7 @@ import Wire
 public enum WireHarness {
     /// `ProtobufReader`: fields read from the input re-encode (canonically, never longer than the input) to bytes
     /// that read back as the same fields; the typed accessors never trap.
-    public static func protobuf(_ bytes: [UInt8]) {
+    public static func protobuf(_ bytes: [UInt8], check: FuzzCheck) {
         guard var reader = try? ProtobufReader(bytes, maxMessageSize: 4096),
             let fields = try? reader.readAll()
         else { return }
@@ -30,7 +30,7 @@ public enum WireHarness {
 
     /// `UVarint.decode`: a decoded prefix is the minimal encoding of its value (so it re-encodes to the same bytes);
     /// `decode(exactly:)` agrees; `ByteReader`'s varint readers never trap.
-    public static func uvarint(_ bytes: [UInt8]) {
+    public static func uvarint(_ bytes: [UInt8], check: FuzzCheck) {
         if let (value, length) = try? UVarint.decode(prefixOf: bytes) {
             check(length >= 1 && length <= UVarint.maxLength && length <= bytes.count, "length \(length) out of range")
             check(value <= UVarint.maxValue, "value above maxValue")
@@ -50,7 +50,7 @@ public enum WireHarness {
 
     /// `Base58`: the input as text decodes only if it re-encodes to the same text; the input as bytes encodes to
     /// text that decodes back to the same bytes.
-    public static func base58(_ bytes: [UInt8]) {
+    public static func base58(_ bytes: [UInt8], check: FuzzCheck) {
         let text = String(decoding: bytes, as: UTF8.self)
         if let decoded = try? Base58.decode(text) {
             check(Base58.encode(decoded) == text, "decode then encode does not give the text back")
@@ -61,7 +61,7 @@ public enum WireHarness {
     }
 
     /// `Multihash(bytes:)`: an accepted multihash re-encodes to the input, digest within the limit.
-    public static func multihash(_ bytes: [UInt8]) {
+    public static func multihash(_ bytes: [UInt8], check: FuzzCheck) {
         guard let multihash = try? Multihash(bytes: bytes) else { return }
         check(multihash.bytes == bytes, "multihash re-encodes differently")
         check(multihash.digest.count <= Multihash.defaultMaxDigestLength, "digest over the limit")

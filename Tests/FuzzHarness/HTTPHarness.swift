@@ -16,7 +16,7 @@ public enum HTTPHarness {
 
     /// `HTTPRequestParser`: the input parsed in one append and in segments of 1...16 bytes (the first byte picks
     /// the size) gives the same heads and the same error; the buffer never holds more than was appended.
-    public static func parser(_ bytes: [UInt8]) {
+    public static func parser(_ bytes: [UInt8], check: FuzzCheck) {
         var whole = HTTPRequestParser(config: parserConfig)
         whole.append(bytes)
         let (wholeHeads, wholeError) = drain(&whole)
@@ -47,7 +47,7 @@ public enum HTTPHarness {
     /// `HTTPConnectionMachine` fed the input in segments (the first byte picks 1...32 bytes), with early timer
     /// calls, `resume` while `morePending`, the deadline and EOF: responses start with a status line, nothing is
     /// sent once finished, per-turn and per-connection limits hold, and the output's deadline is the machine's.
-    public static func connection(_ bytes: [UInt8]) {
+    public static func connection(_ bytes: [UInt8], check: FuzzCheck) {
         let config = HTTPConnectionConfig(
             parser: parserConfig, maxRequestsPerConnection: 8, maxResponsesPerTurn: 4, maxBufferedBytes: 1024)
         var now: UInt64 = 1_000

@@ -4,7 +4,7 @@ import STUN
 public enum STUNHarness {
     /// `STUNMessage.decode`: a decoded message keeps the input as `raw` and re-encodes to the same bytes; the
     /// accessors never trap.
-    public static func decode(_ bytes: [UInt8]) {
+    public static func decode(_ bytes: [UInt8], check: FuzzCheck) {
         guard let message = try? STUNMessage.decode(bytes) else { return }
         check(message.raw == bytes, "raw differs from the input")
         check(message.transactionID == Array(bytes[8..<20]), "transaction ID is not bytes 8..<20")
@@ -47,7 +47,7 @@ public enum STUNHarness {
     /// it answers only decodable requests, and every response decodes, echoes the cookie + transaction ID and
     /// method, is a success or error response matching its kind, maps the source address, and carries a valid
     /// FINGERPRINT when the request had one.
-    public static func server(_ bytes: [UInt8]) {
+    public static func server(_ bytes: [UInt8], check: FuzzCheck) {
         let request = try? STUNMessage.decode(bytes)
         for server in servers {
             for (source, local) in endpoints {
@@ -91,7 +91,7 @@ public enum STUNHarness {
     /// `STUNTCPFramer`: the first byte picks the segment size (1...64), the rest is the stream. The framer returns
     /// whole messages (20 + length bytes, at most the limit) that are exactly the stream's bytes in order, never
     /// more than appended, and buffers exactly what it has not returned.
-    public static func tcpFramer(_ bytes: [UInt8]) {
+    public static func tcpFramer(_ bytes: [UInt8], check: FuzzCheck) {
         guard let first = bytes.first else { return }
         let segment = Int(first % 64) + 1
         let stream = Array(bytes.dropFirst())

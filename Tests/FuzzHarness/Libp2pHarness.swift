@@ -5,7 +5,7 @@ import Wire
 public enum Libp2pHarness {
     /// `PeerID(multihashBytes:)`: an accepted peer ID keeps the input, round-trips through base58, and (inline
     /// keys) yields a public key it matches. The input as text goes through `PeerID(string:)`.
-    public static func peerID(_ bytes: [UInt8]) {
+    public static func peerID(_ bytes: [UInt8], check: FuzzCheck) {
         _ = try? PeerID(string: String(decoding: bytes, as: UTF8.self))
         guard let id = try? PeerID(multihashBytes: bytes) else { return }
         check(id.bytes == bytes, "peer ID bytes differ from the input")
@@ -22,7 +22,7 @@ public enum Libp2pHarness {
 
     /// `PublicKeyProtobuf(bytes:)` and `Libp2pPublicKey(protobufBytes:)`: decoding is idempotent over the canonical
     /// re-encoding, and a decoded key's peer ID is itself accepted.
-    public static func publicKey(_ bytes: [UInt8]) {
+    public static func publicKey(_ bytes: [UInt8], check: FuzzCheck) {
         if let message = try? PublicKeyProtobuf(bytes: bytes) {
             check(
                 (try? PublicKeyProtobuf(bytes: message.bytes)) == message, "PublicKey protobuf re-decodes differently")
@@ -36,7 +36,7 @@ public enum Libp2pHarness {
 
     /// `Libp2pPrivateKey(protobufBytes:)` (and `PrivateKeyProtobuf(bytes:)`): an accepted key re-encodes to a
     /// protobuf that decodes to the same peer ID, and its signatures verify.
-    public static func privateKey(_ bytes: [UInt8]) {
+    public static func privateKey(_ bytes: [UInt8], check: FuzzCheck) {
         _ = try? PrivateKeyProtobuf(bytes: bytes)
         guard let key = try? Libp2pPrivateKey(protobufBytes: bytes) else { return }
         check((try? Libp2pPrivateKey(protobufBytes: key.protobufBytes))?.peerID == key.peerID, "re-decode differs")

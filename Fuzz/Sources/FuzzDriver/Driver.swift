@@ -1,11 +1,7 @@
 import CLibFuzzer
 
-/// An invariant of a fuzz target. Traps (so libFuzzer records the input in Fuzz/Crashes/<target>/) when false.
-/// The replay tests in the main package define a `check` of the same shape that records a test issue instead.
-@inline(__always)
-func check(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
-    if !condition { fatalError("fuzz invariant violated: \(message())", file: file, line: line) }
-}
+// The libFuzzer glue shared by the fuzz executables. The invariants themselves are the main package's `FuzzHarness`
+// module (Tests/FuzzHarness, through the `WaystoneFuzzable` product), called with `check: .trap`.
 
 /// The fuzzer's input as an array.
 public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> [UInt8] {
