@@ -4,6 +4,10 @@ public enum CryptoError: Error, Equatable, Sendable {
     case invalidKeyLength(expected: Int, actual: Int)
     /// The public half of a 64-byte Ed25519 private key does not match the key derived from its seed.
     case publicKeyMismatch
+    /// Public key bytes were malformed or not of the supported form (the reason says which).
+    case invalidPublicKey(String)
+    /// An RSA key outside 2048...8192 bits; `bits` is nil when the encoding was refused by length before parsing.
+    case unsupportedKeySize(bits: Int?)
     /// libsodium reported a failure where none was expected.
     case libraryFailure(String)
 }
