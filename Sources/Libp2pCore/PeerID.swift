@@ -74,11 +74,33 @@ public struct PeerID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Parses any supported text form. Per the spec, text starting with `1` or `Qm` is a base58
-    /// multihash; anything else is a multibase CIDv1, which is not supported yet and throws
+    /// multihash; otherwise it must be a CIDv1 with codec `libp2p-key` (0x72) in base32 (`b…`/`B…`)
+    /// or base36 (`k…`/`K…`) multibase. Other prefixes, other CID versions and other codecs throw
     /// ``PeerIDError/unsupportedTextForm``.
     public init(string: String) throws(PeerIDError) {
-        guard string.hasPrefix("1") || string.hasPrefix("Qm") else { throw .unsupportedTextForm }
-        try self.init(base58: string)
+        if string.hasPrefix("1") || string.hasPrefix("Qm") {
+            try self.init(base58: string)
+            return
+        }
+        let cid: CID
+        do {
+            cid = try CID(
+                string: string, encodings: [.base32, .base32upper, .base36, .base36upper],
+                maxEncodedLength: Self.maxTextLength)
+        } catch {
+            switch error {
+            case .unsupportedMultibase, .unsupportedVersion: throw .unsupportedTextForm
+            case .invalidEncoding(let e): throw .invalidEncoding(e)
+            case .malformed(let e): throw .malformedMultihash(e)
+            }
+        }
+        guard cid.codec == CID.libp2pKeyCodec else { throw .unsupportedTextForm }
+        try self.init(multihashBytes: cid.multihash.bytes)
+    }
+
+    /// The CIDv1 text form (`libp2p-key`, base32 lower case: `bafz…`).
+    public var cidString: String {
+        CID(codec: CID.libp2pKeyCodec, multihash: multihash).string(.base32)
     }
 
     /// The multihash.

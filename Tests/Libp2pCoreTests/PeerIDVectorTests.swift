@@ -46,19 +46,24 @@ import Wire
         }
     }
 
-    @Test func parsesEveryBase58Case() throws {
+    @Test func parsesEveryTextForm() throws {
         var base58Cases = 0
+        var cidCases = 0
         for c in vectors.parse_valid {
-            guard c.input.hasPrefix("1") || c.input.hasPrefix("Qm") else {
-                // CIDv1 text forms arrive with multibase base32/base36 in the libp2p-core issue.
-                #expect(throws: PeerIDError.unsupportedTextForm) { try PeerID(string: c.input) }
-                continue
-            }
-            base58Cases += 1
             let id = try PeerID(string: c.input)
-            #expect(Hex.encode(id.bytes) == c.peer_id_bytes_hex)
-            #expect(id.base58 == c.canonical_base58)
-            #expect(try PeerID(base58: c.input) == id)
+            #expect(Hex.encode(id.bytes) == c.peer_id_bytes_hex, "\(c.input)")
+            #expect(id.base58 == c.canonical_base58, "\(c.input)")
+            if c.input.hasPrefix("1") || c.input.hasPrefix("Qm") {
+                base58Cases += 1
+                #expect(try PeerID(base58: c.input) == id)
+            } else {
+                // CIDv1 (libp2p-key) in base32 `b…` or base36 `k…`: same peer ID as its base58 form.
+                cidCases += 1
+                #expect(try PeerID(string: c.canonical_base58) == id)
+                #expect(try PeerID(string: c.input.uppercased()) == id, "upper-case multibase \(c.input)")
+                if c.input.hasPrefix("b") { #expect(id.cidString == c.input) }
+                #expect(try PeerID(string: id.cidString) == id)
+            }
             if let inlined = c.inlined_public_key_protobuf_hex {
                 let key = try #require(id.publicKey)
                 #expect(Hex.encode(key.protobufBytes) == inlined)
@@ -68,6 +73,17 @@ import Wire
             }
         }
         #expect(base58Cases == 7)
+        #expect(cidCases == 5)
+    }
+
+    @Test func cidFormsWithOtherCodecsOrBasesAreUnsupported() throws {
+        let id = try PeerID(string: "12D3KooWCryG7Mon9orvQxcS1rYZjotPgpwoJNHHKcLLfE4Hf5mV")
+        let dagPB = CID(codec: 0x70, multihash: id.multihash)
+        #expect(throws: PeerIDError.unsupportedTextForm) { try PeerID(string: dagPB.string(.base32)) }
+        let libp2pKey = CID(codec: CID.libp2pKeyCodec, multihash: id.multihash)
+        #expect(throws: PeerIDError.unsupportedTextForm) { try PeerID(string: libp2pKey.string(.base58btc)) }
+        #expect(try PeerID(string: libp2pKey.string(.base36)) == id)
+        #expect(throws: PeerIDError.invalidEncoding(.invalidCharacter)) { try PeerID(string: "bafz!") }
     }
 
     @Test func rejectsEveryInvalidCase() throws {
