@@ -4,7 +4,7 @@ import Wire
 public enum PeerIDError: Error, Equatable, Sendable {
     /// The text is empty or not valid base58.
     case invalidEncoding(WireError)
-    /// The text is in a form not supported yet (CIDv1 multibase) or has an unknown multibase prefix.
+    /// The text is neither a base58 multihash nor a CIDv1 (base32/base36) with the libp2p-key codec.
     case unsupportedTextForm
     /// The bytes are not a well-formed multihash.
     case malformedMultihash(WireError)
