@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "HTTP1", swiftSettings: swiftSettings),
         .target(name: "Metrics", swiftSettings: swiftSettings),
         .target(name: "STUN", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
+        // Protocols: pure state machines
+        .target(name: "Multistream", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
         .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
@@ -58,6 +60,9 @@ let package = Package(
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport", "FuzzHarness"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MultistreamTests", dependencies: ["Multistream", "Wire", "TestSupport"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
