@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "HTTP1", swiftSettings: swiftSettings),
         .target(name: "Metrics", swiftSettings: swiftSettings),
         .target(name: "STUN", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
+        // Protocols: pure state machines
+        .target(name: "Multistream", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Identify (+ ping): the identify message codec and the ping responder
         .target(name: "Identify", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
@@ -63,6 +65,9 @@ let package = Package(
         .testTarget(
             name: "IdentifyTests", dependencies: ["Identify", "Wire", "TestSupport"], resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MultistreamTests", dependencies: ["Multistream", "Wire", "TestSupport"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
