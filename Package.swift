@@ -23,7 +23,7 @@ let package = Package(
 
         // Wire: bytes, varints, protobuf, base58, hex
         .target(name: "Wire", swiftSettings: swiftSettings),
-        // Crypto: Ed25519, SHA-256, secure random (libsodium); OpenSSL later for the AEAD data path
+        // Crypto: Ed25519, X25519, SHA-256, HMAC/HKDF, secure random (libsodium); ChaCha20-Poly1305 (OpenSSL)
         .target(name: "Crypto", dependencies: ["CSodium", "COpenSSL", "Wire"], swiftSettings: swiftSettings),
         // Libp2pCore: keys, peer IDs
         .target(name: "Libp2pCore", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),

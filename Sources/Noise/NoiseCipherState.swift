@@ -20,6 +20,12 @@ public struct NoiseCipherState: Sendable {
         }
     }
 
+    /// A keyed state starting at `nonce` (tests of the nonce limit).
+    init(key: [UInt8], nonce: UInt64) throws(NoiseError) {
+        try self.init(key: key)
+        self.nonce = nonce
+    }
+
     /// Whether a key is set.
     public var hasKey: Bool { cipher != nil }
 

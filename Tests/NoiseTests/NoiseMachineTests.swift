@@ -243,3 +243,40 @@ private struct Pair {
         }
     }
 }
+
+@Suite struct NoiseCipherStateTests {
+    @Test func nonceLimit() throws {
+        let key = [UInt8](repeating: 3, count: 32)
+        var sender = try NoiseCipherState(key: key, nonce: UInt64.max - 1)
+        var receiver = try NoiseCipherState(key: key, nonce: UInt64.max - 1)
+        let last = try sender.encrypt(associatedData: [], plaintext: [1])
+        #expect(try receiver.decrypt(associatedData: [], ciphertext: last) == [1])
+        #expect(throws: NoiseError.nonceExhausted) { try sender.encrypt(associatedData: [], plaintext: [1]) }
+        #expect(throws: NoiseError.nonceExhausted) { try receiver.decrypt(associatedData: [], ciphertext: last) }
+    }
+
+    @Test func unkeyedStateIsIdentity() throws {
+        var state = NoiseCipherState()
+        #expect(!state.hasKey)
+        #expect(try state.encrypt(associatedData: [9], plaintext: [1, 2]) == [1, 2])
+        #expect(try state.decrypt(associatedData: [9], ciphertext: [3]) == [3])
+    }
+
+    @Test func handshakeOutOfTurnIsRefused() throws {
+        var hs = NoiseHandshake(
+            role: .responder, staticKey: X25519PrivateKey.generate(), ephemeralKey: X25519PrivateKey.generate())
+        #expect(throws: NoiseError.invalidState) { try hs.writeMessage(payload: []) }
+        #expect(throws: NoiseError.malformedHandshakeMessage) { try hs.readMessage([1, 2, 3]) }
+        #expect(throws: NoiseError.invalidState) { try hs.split() }
+        var initiator = NoiseHandshake(
+            role: .initiator, staticKey: X25519PrivateKey.generate(), ephemeralKey: X25519PrivateKey.generate())
+        #expect(throws: NoiseError.messageTooLarge) {
+            try initiator.writeMessage(payload: [UInt8](repeating: 0, count: 65535 - 31))
+        }
+        // An all-zero ephemeral key from the remote is rejected.
+        var responder = NoiseHandshake(
+            role: .responder, staticKey: X25519PrivateKey.generate(), ephemeralKey: X25519PrivateKey.generate())
+        _ = try responder.readMessage([UInt8](repeating: 0, count: 32))
+        #expect(throws: NoiseError.invalidRemoteKey) { try responder.writeMessage(payload: []) }
+    }
+}
