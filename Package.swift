@@ -23,7 +23,7 @@ let package = Package(
 
         // Wire: bytes, varints, protobuf, base58, hex
         .target(name: "Wire", swiftSettings: swiftSettings),
-        // Crypto: Ed25519, SHA-256, secure random (libsodium); OpenSSL later for the AEAD data path
+        // Crypto: Ed25519, X25519, SHA-256, HMAC/HKDF, secure random (libsodium); ChaCha20-Poly1305 (OpenSSL)
         .target(name: "Crypto", dependencies: ["CSodium", "COpenSSL", "Wire"], swiftSettings: swiftSettings),
         // Libp2pCore: keys, peer IDs
         .target(name: "Libp2pCore", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "Multistream", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Identify (+ ping): the identify message codec and the ping responder
         .target(name: "Identify", dependencies: ["Wire"], swiftSettings: swiftSettings),
+        // Noise: libp2p `/noise` (Noise_XX_25519_ChaChaPoly_SHA256 handshake and transport), sans-IO
+        .target(name: "Noise", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
         .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
@@ -73,6 +75,9 @@ let package = Package(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NoiseTests", dependencies: ["Noise", "Crypto", "Wire", "Libp2pCore", "TestSupport"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(

@@ -10,4 +10,8 @@ public enum CryptoError: Error, Equatable, Sendable {
     case unsupportedKeySize(bits: Int?)
     /// libsodium reported a failure where none was expected.
     case libraryFailure(String)
+    /// An X25519 exchange produced the all-zero shared secret (a low-order or zero public key).
+    case invalidSharedSecret
+    /// An AEAD ciphertext was too short or its authentication tag did not verify.
+    case authenticationFailed
 }

@@ -1,0 +1,208 @@
+import Crypto
+import Libp2pCore
+import Wire
+
+/// What the machine reports after an event.
+public enum NoiseEvent: Equatable, Sendable {
+    /// The handshake finished; the remote's identity is verified.
+    case handshakeComplete(PeerID)
+    /// The session failed; close the connection. Later input is ignored.
+    case failed(NoiseError)
+}
+
+/// The result of feeding the machine.
+public struct NoiseOutput: Equatable, Sendable {
+    /// Bytes to write to the connection, in order.
+    public var bytesToSend: [UInt8] = []
+    /// Decrypted application bytes, in order.
+    public var decryptedPlaintext: [UInt8] = []
+    /// At most one event: a failure wins over a completion in the same call.
+    public var event: NoiseEvent?
+
+    public init(bytesToSend: [UInt8] = [], decryptedPlaintext: [UInt8] = [], event: NoiseEvent? = nil) {
+        self.bytesToSend = bytesToSend
+        self.decryptedPlaintext = decryptedPlaintext
+        self.event = event
+    }
+}
+
+/// The libp2p `/noise` security handshake and transport as a sans-IO state machine.
+///
+/// Bytes in (``receive(_:)``), bytes out, events. Handshake payloads carry the identity key and its signature over
+/// `"noise-libp2p-static-key:" || static key`; no extensions are sent (no early muxer negotiation). Bytes that arrive
+/// right behind the last handshake message are decrypted in the same call.
+public struct NoiseMachine: Sendable {
+    private enum State: Sendable {
+        case handshaking
+        case established
+        case failed
+    }
+
+    /// This side's role: the dialer is the initiator.
+    public let role: NoiseHandshake.Role
+    private let expectedRemotePeer: PeerID?
+    private let localPayload: [UInt8]
+    private var handshake: NoiseHandshake
+    private var channel: NoiseSecureChannel?
+    private var decoder = NoiseFrameDecoder()
+    private var state = State.handshaking
+    private var started = false
+    /// The verified remote peer, once the handshake is complete.
+    public private(set) var remotePeer: PeerID?
+    /// The remote's identity key, once the handshake is complete.
+    public private(set) var remotePublicKey: Libp2pPublicKey?
+
+    /// A machine with the given Noise static and ephemeral keys (fixed keys make transcripts reproducible).
+    /// - Parameter expectedRemotePeer: the peer the dialer dialed; the handshake fails on any other.
+    public init(
+        role: NoiseHandshake.Role, identity: Libp2pPrivateKey, staticKey: X25519PrivateKey,
+        ephemeralKey: X25519PrivateKey, expectedRemotePeer: PeerID? = nil
+    ) {
+        self.role = role
+        self.expectedRemotePeer = expectedRemotePeer
+        self.handshake = NoiseHandshake(role: role, staticKey: staticKey, ephemeralKey: ephemeralKey)
+        let signature = identity.sign(NoiseHandshakePayload.signedMessage(staticKey: staticKey.publicKey))
+        self.localPayload =
+            NoiseHandshakePayload(identityKey: identity.publicKey.protobufBytes, identitySignature: signature).bytes
+    }
+
+    /// A machine whose fresh static and ephemeral keys come from `randomBytes` (asked for 32 bytes, twice).
+    /// - Throws: ``NoiseError/crypto(_:)`` when `randomBytes` returns the wrong length.
+    public init(
+        role: NoiseHandshake.Role, identity: Libp2pPrivateKey, expectedRemotePeer: PeerID? = nil,
+        randomBytes: (Int) -> [UInt8]
+    ) throws(NoiseError) {
+        let staticKey: X25519PrivateKey
+        let ephemeralKey: X25519PrivateKey
+        do {
+            staticKey = try X25519PrivateKey(rawRepresentation: randomBytes(X25519PrivateKey.byteCount))
+            ephemeralKey = try X25519PrivateKey(rawRepresentation: randomBytes(X25519PrivateKey.byteCount))
+        } catch {
+            throw .crypto(error)
+        }
+        self.init(
+            role: role, identity: identity, staticKey: staticKey, ephemeralKey: ephemeralKey,
+            expectedRemotePeer: expectedRemotePeer)
+    }
+
+    /// Whether the handshake is complete and the session usable.
+    public var isEstablished: Bool { state == .established }
+
+    /// Whether the session failed.
+    public var isFailed: Bool { state == .failed }
+
+    /// The final handshake hash (channel binding), once established.
+    public var handshakeHash: [UInt8]? { state == .established ? handshake.handshakeHash : nil }
+
+    /// Starts the handshake: the initiator's first message (`-> e`, empty payload); nothing for the responder.
+    /// Idempotent; ``receive(_:)`` starts an initiator that was not started.
+    public mutating func start() -> NoiseOutput {
+        var output = NoiseOutput()
+        guard !started else { return output }
+        started = true
+        guard role == .initiator, state == .handshaking else { return output }
+        do {
+            let message = try handshake.writeMessage(payload: [])
+            NoiseFrameDecoder.appendFrame(message, to: &output.bytesToSend)
+        } catch {
+            fail(error, into: &output)
+        }
+        return output
+    }
+
+    /// Feeds bytes from the connection (any split, one byte at a time included).
+    public mutating func receive(_ bytes: [UInt8]) -> NoiseOutput {
+        var output = start()
+        guard state != .failed else { return output }
+        decoder.append(bytes)
+        while state != .failed, let frame = decoder.next() {
+            do throws(NoiseError) {
+                switch state {
+                case .handshaking:
+                    try handleHandshakeFrame(frame, into: &output)
+                case .established:
+                    guard var channel else { throw .invalidState }
+                    output.decryptedPlaintext += try channel.open(frame: frame)
+                    self.channel = channel
+                case .failed:
+                    break
+                }
+            } catch {
+                fail(error, into: &output)
+            }
+        }
+        return output
+    }
+
+    /// Seals application bytes into transport frames (at most 65519 plaintext bytes each).
+    /// - Throws: ``NoiseError/invalidState`` before the handshake completes or after a failure,
+    ///   ``NoiseError/nonceExhausted``.
+    public mutating func seal(_ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
+        guard state == .established, var channel else { throw .invalidState }
+        let out = try channel.seal(plaintext)
+        self.channel = channel
+        return out
+    }
+
+    private mutating func handleHandshakeFrame(_ frame: [UInt8], into output: inout NoiseOutput) throws(NoiseError) {
+        let payload = try handshake.readMessage(frame)
+        switch (role, handshake.step) {
+        case (.responder, 1):
+            // Message 1 has an empty payload by spec; anything in it is ignored.
+            let message = try handshake.writeMessage(payload: localPayload)
+            NoiseFrameDecoder.appendFrame(message, to: &output.bytesToSend)
+        case (.initiator, 2):
+            try verify(payload)
+            let message = try handshake.writeMessage(payload: localPayload)
+            NoiseFrameDecoder.appendFrame(message, to: &output.bytesToSend)
+            try establish(into: &output)
+        case (.responder, 3):
+            try verify(payload)
+            try establish(into: &output)
+        default:
+            throw .invalidState
+        }
+    }
+
+    private mutating func verify(_ payloadBytes: [UInt8]) throws(NoiseError) {
+        let payload: NoiseHandshakePayload
+        do {
+            payload = try NoiseHandshakePayload(bytes: payloadBytes)
+        } catch {
+            throw .malformedPayload(error)
+        }
+        guard let keyBytes = payload.identityKey else { throw .missingIdentityKey }
+        guard let signature = payload.identitySignature else { throw .missingIdentitySignature }
+        guard let remoteStatic = handshake.remoteStaticKey else { throw .invalidState }
+        let key: Libp2pPublicKey
+        let valid: Bool
+        do {
+            key = try Libp2pPublicKey(protobufBytes: keyBytes)
+            valid = try key.isValidSignature(
+                signature, for: NoiseHandshakePayload.signedMessage(staticKey: remoteStatic))
+        } catch {
+            throw .invalidIdentityKey(error)
+        }
+        guard valid else { throw .invalidSignature }
+        let peer = key.peerID
+        if let expectedRemotePeer, expectedRemotePeer != peer {
+            throw .peerIDMismatch(expected: expectedRemotePeer, actual: peer)
+        }
+        remotePublicKey = key
+        remotePeer = peer
+    }
+
+    private mutating func establish(into output: inout NoiseOutput) throws(NoiseError) {
+        let (send, receive) = try handshake.split()
+        channel = NoiseSecureChannel(send: send, receive: receive)
+        state = .established
+        if let remotePeer { output.event = .handshakeComplete(remotePeer) }
+    }
+
+    private mutating func fail(_ error: NoiseError, into output: inout NoiseOutput) {
+        state = .failed
+        channel = nil
+        decoder.reset()
+        output.event = .failed(error)
+    }
+}
