@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "HTTP1", swiftSettings: swiftSettings),
         .target(name: "Metrics", swiftSettings: swiftSettings),
         .target(name: "STUN", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
+        .target(name: "Yamux", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
         .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
@@ -63,6 +64,7 @@ let package = Package(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "YamuxTests", dependencies: ["Yamux", "Wire", "TestSupport"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),
         .testTarget(
