@@ -5,6 +5,9 @@ public struct YamuxConfig: Sendable, Equatable {
 
     /// Receive-window auto-tuning ceiling per stream (go-yamux `MaxStreamWindowSize`, 16 MiB).
     public var maxStreamWindow: UInt32 = 16 * 1024 * 1024
+    /// Auto-tuning stops growing windows once the streams' receive windows add up to this (rust-yamux caps a
+    /// connection at 1 GiB; 64 MiB suits a small VPS). Each stream always keeps at least its initial 256 KiB.
+    public var maxSessionReceiveWindow: UInt32 = 64 * 1024 * 1024
     /// Concurrent streams per connection, both directions (rust-yamux kills connections above 512).
     /// An inbound SYN over the limit is refused with RST (go-yamux); `openStream` throws.
     public var maxStreams: Int = 512
@@ -21,6 +24,10 @@ public struct YamuxConfig: Sendable, Equatable {
     public var maxPendingOutputBytes: Int = 256 * 1024
     /// Pings we sent and still await.
     public var maxOutstandingPings: Int = 16
+    /// Keepalive ping interval in nanoseconds (go-yamux 30 s); 0 disables keepalive.
+    public var keepAliveInterval: UInt64 = 30_000_000_000
+    /// An unanswered keepalive ping fails the session after this many nanoseconds (go-yamux write timeout 10 s).
+    public var keepAliveTimeout: UInt64 = 10_000_000_000
     /// How far below the highest inbound stream ID a SYN may arrive (go opens streams from several goroutines, so
     /// SYNs can be reordered); IDs further below, or already seen, are rejected as reuse.
     public var streamIDReorderWindow: UInt32 = 512

@@ -16,6 +16,9 @@ public enum YamuxError: Error, Sendable, Equatable {
     /// A data frame for an unknown stream larger than any window we could have granted.
     case frameTooLarge(UInt32)
 
+    /// Our keepalive ping went unanswered.
+    case keepAliveTimeout
+
     // Local usage errors
     /// The session ended (protocol error, or GoAway sent/received where that forbids the command).
     case sessionClosed

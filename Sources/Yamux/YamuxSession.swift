@@ -24,6 +24,8 @@ public struct YamuxSession: Sendable {
     private var nextStreamID: UInt32
     private var output: [UInt8] = []
     private var totalQueued = 0
+    /// Sum of the streams' receive window targets (bounded by `maxSessionReceiveWindow` for auto-tuning).
+    private var totalReceiveWindow: UInt64 = 0
 
     // Inbound stream-ID bookkeeping (reuse detection with bounded memory).
     private var highestInboundID: UInt32 = 0
@@ -43,6 +45,8 @@ public struct YamuxSession: Sendable {
     // Pings and RTT
     private var outstandingPings: [UInt32: UInt64] = [:]
     private var nextPingValue: UInt32 = 0
+    private var lastKeepAlive: UInt64
+    private var keepAlivePing: UInt32?
     /// Latest measured round-trip time in nanoseconds, 0 until a ping came back.
     public private(set) var rtt: UInt64 = 0
 
@@ -51,9 +55,10 @@ public struct YamuxSession: Sendable {
     public private(set) var goAwaySent = false
     public private(set) var goAwayReceived: YamuxGoAwayCode?
 
-    public init(role: YamuxRole, config: YamuxConfig = YamuxConfig()) {
+    public init(role: YamuxRole, config: YamuxConfig = YamuxConfig(), now: UInt64 = 0) {
         self.role = role
         self.config = config
+        self.lastKeepAlive = now
         self.nextStreamID = role == .client ? 1 : 2
     }
 
@@ -84,7 +89,7 @@ public struct YamuxSession: Sendable {
         let id = nextStreamID
         guard id <= UInt32.max - 2 else { throw .streamIDsExhausted }
         nextStreamID = id + 2
-        streams[id] = YamuxStream(outbound: true, now: now)
+        addStream(id, outbound: true, now: now)
         emit(YamuxHeader(type: .windowUpdate, flags: .syn, streamID: id, length: 0))
         return id
     }
@@ -113,8 +118,8 @@ public struct YamuxSession: Sendable {
     /// Resets stream `id` at once (queued data dropped); `code` goes in the RST's Length as go-yamux v5 does.
     public mutating func reset(_ id: UInt32, code: UInt32 = 0) throws(YamuxError) {
         guard failure == nil else { throw .sessionClosed }
-        guard let stream = streams.removeValue(forKey: id) else { throw .unknownStream(id) }
-        totalQueued -= stream.queuedCount
+        guard streams[id] != nil else { throw .unknownStream(id) }
+        removeStream(id)
         emit(YamuxHeader(type: .windowUpdate, flags: .rst, streamID: id, length: code))
     }
 
@@ -136,7 +141,14 @@ public struct YamuxSession: Sendable {
         if delta >= stream.recvWindowTarget / 2 {
             if rtt > 0, now >= stream.epochStart, now - stream.epochStart < rtt &* 4 {
                 let grown = stream.recvWindowTarget > UInt32.max / 2 ? UInt32.max : stream.recvWindowTarget * 2
-                stream.recvWindowTarget = min(grown, config.maxStreamWindow)
+                let sessionRoom =
+                    UInt64(config.maxSessionReceiveWindow)
+                    - min(
+                        UInt64(config.maxSessionReceiveWindow), totalReceiveWindow)
+                let target = UInt32(
+                    min(UInt64(min(grown, config.maxStreamWindow)), UInt64(stream.recvWindowTarget) + sessionRoom))
+                totalReceiveWindow += UInt64(max(target, stream.recvWindowTarget) - stream.recvWindowTarget)
+                stream.recvWindowTarget = max(target, stream.recvWindowTarget)
                 delta = stream.recvWindowTarget - stream.recvRemaining - stream.unconsumed
             }
             stream.epochStart = now
@@ -173,6 +185,45 @@ public struct YamuxSession: Sendable {
         return output
     }
 
+    // MARK: - Keepalive
+
+    /// When `tick(now:)` must next be called (nil: keepalive disabled or session over).
+    public var nextDeadline: UInt64? {
+        guard failure == nil, config.keepAliveInterval > 0 else { return nil }
+        if let value = keepAlivePing, let sent = outstandingPings[value] { return sent &+ config.keepAliveTimeout }
+        return lastKeepAlive &+ config.keepAliveInterval
+    }
+
+    /// Sends a keepalive ping when one is due (go-yamux: every 30 s) and fails the session when the previous one
+    /// went unanswered for `keepAliveTimeout` (GoAway(internal error) is queued, `.sessionFailed` reported).
+    public mutating func tick(now: UInt64) -> [YamuxEvent] {
+        guard failure == nil, config.keepAliveInterval > 0 else { return [] }
+        if let value = keepAlivePing, let sent = outstandingPings[value] {
+            guard now >= sent &+ config.keepAliveTimeout else { return [] }
+            var events: [YamuxEvent] = []
+            fail(.keepAliveTimeout, code: .internalError, &events)
+            return events
+        }
+        if now >= lastKeepAlive &+ config.keepAliveInterval {
+            lastKeepAlive = now
+            keepAlivePing = try? ping(now: now)
+        }
+        return []
+    }
+
+    // MARK: - Stream table
+
+    private mutating func addStream(_ id: UInt32, outbound: Bool, now: UInt64) {
+        streams[id] = YamuxStream(outbound: outbound, now: now)
+        totalReceiveWindow += UInt64(YamuxConfig.initialStreamWindow)
+    }
+
+    private mutating func removeStream(_ id: UInt32) {
+        guard let stream = streams.removeValue(forKey: id) else { return }
+        totalQueued -= stream.queuedCount
+        totalReceiveWindow -= UInt64(stream.recvWindowTarget)
+    }
+
     // MARK: - Output
 
     private mutating func emit(_ header: YamuxHeader) {
@@ -203,11 +254,8 @@ public struct YamuxSession: Sendable {
                 emit(YamuxHeader(type: .windowUpdate, flags: .fin, streamID: id, length: 0))
                 stream.finSent = true
             }
-            if stream.finSent && stream.finReceived {
-                streams[id] = nil
-            } else {
-                streams[id] = stream
-            }
+            streams[id] = stream
+            if stream.finSent && stream.finReceived { removeStream(id) }
         }
     }
 }
@@ -254,11 +302,13 @@ extension YamuxSession {
         return events
     }
 
-    private mutating func fail(_ error: YamuxError, _ events: inout [YamuxEvent]) {
+    mutating func fail(
+        _ error: YamuxError, code: YamuxGoAwayCode = .protocolError, _ events: inout [YamuxEvent]
+    ) {
         guard failure == nil else { return }
         failure = error
         body = nil
-        emit(YamuxHeader(type: .goAway, streamID: 0, length: YamuxGoAwayCode.protocolError.rawValue))
+        emit(YamuxHeader(type: .goAway, streamID: 0, length: code.rawValue))
         events.append(.sessionFailed(error))
     }
 
@@ -334,7 +384,7 @@ extension YamuxSession {
                 expectBody(h, deliver: false, finAfter: false)
                 return
             }
-            streams[id] = YamuxStream(outbound: false, now: now)
+            addStream(id, outbound: false, now: now)
             emit(YamuxHeader(type: .windowUpdate, flags: .ack, streamID: id, length: 0))
             events.append(.streamOpened(id))
         }
@@ -349,8 +399,7 @@ extension YamuxSession {
             events.append(.streamAccepted(id))
         }
         if h.flags.contains(.rst) {
-            totalQueued -= stream.queuedCount
-            streams[id] = nil
+            removeStream(id)
             events.append(.streamReset(id, code: h.type == .windowUpdate ? h.length : 0))
             expectBody(h, deliver: false, finAfter: false)
             return
@@ -383,10 +432,7 @@ extension YamuxSession {
         guard var stream = streams[id], !stream.finReceived else { return }
         stream.finReceived = true
         events.append(.streamClosedByPeer(id))
-        if stream.finSent {
-            streams[id] = nil
-        } else {
-            streams[id] = stream
-        }
+        streams[id] = stream
+        if stream.finSent { removeStream(id) }
     }
 }

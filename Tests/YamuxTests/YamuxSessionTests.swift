@@ -141,3 +141,45 @@ import Yamux
         #expect(p.serverEvents.last == .data(id, [1, 2]))
     }
 }
+
+@Suite struct YamuxKeepAliveTests {
+    @Test func keepAlivePingsAndTimesOut() {
+        var client = YamuxSession(role: .client, now: 0)
+        #expect(client.nextDeadline == 30_000_000_000)
+        #expect(client.tick(now: 29_000_000_000) == [])
+        #expect(client.pendingOutput().isEmpty)
+        #expect(client.tick(now: 30_000_000_000) == [])
+        #expect(client.pendingOutput() == frame(2, 1, 0, 1))
+        #expect(client.nextDeadline == 40_000_000_000)
+        // Answered: next ping 30 s after the last one.
+        #expect(client.receive(frame(2, 2, 0, 1), now: 30_001_000_000) == [.pingRTT(nanoseconds: 1_000_000)])
+        #expect(client.nextDeadline == 60_000_000_000)
+        _ = client.tick(now: 60_000_000_000)
+        _ = client.pendingOutput()
+        #expect(client.tick(now: 69_999_999_999) == [])
+        #expect(client.tick(now: 70_000_000_000) == [.sessionFailed(.keepAliveTimeout)])
+        #expect(client.pendingOutput() == frame(3, 0, 0, 2))
+        #expect(client.nextDeadline == nil)
+    }
+
+    @Test func sessionReceiveWindowCapLimitsAutoTuning() throws {
+        var config = YamuxConfig()
+        config.maxSessionReceiveWindow = 600 * 1024
+        var p = YamuxPair(clientConfig: config)
+        p.autoConsume = true
+        try p.client.ping(now: p.now)
+        let a = try p.server.openStream()
+        let b = try p.server.openStream()
+        p.pump()
+        for _ in 0..<64 {
+            try p.server.write(a, [UInt8](repeating: 1, count: 64 * 1024))
+            try p.server.write(b, [UInt8](repeating: 2, count: 64 * 1024))
+            p.pump()
+        }
+        let wa = try #require(p.client.receiveWindow(of: a))
+        let wb = try #require(p.client.receiveWindow(of: b))
+        #expect(wa + wb <= 600 * 1024)
+        #expect(wa + wb > 512 * 1024)
+        #expect(p.clientEvents.data(on: a).count == 64 * 64 * 1024)
+    }
+}
