@@ -141,10 +141,8 @@ public struct YamuxSession: Sendable {
         if delta >= stream.recvWindowTarget / 2 {
             if rtt > 0, now >= stream.epochStart, now - stream.epochStart < rtt &* 4 {
                 let grown = stream.recvWindowTarget > UInt32.max / 2 ? UInt32.max : stream.recvWindowTarget * 2
-                let sessionRoom =
-                    UInt64(config.maxSessionReceiveWindow)
-                    - min(
-                        UInt64(config.maxSessionReceiveWindow), totalReceiveWindow)
+                let cap = UInt64(config.maxSessionReceiveWindow)
+                let sessionRoom = cap > totalReceiveWindow ? cap - totalReceiveWindow : 0
                 let target = UInt32(
                     min(UInt64(min(grown, config.maxStreamWindow)), UInt64(stream.recvWindowTarget) + sessionRoom))
                 totalReceiveWindow += UInt64(max(target, stream.recvWindowTarget) - stream.recvWindowTarget)
