@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "Identify", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Noise: libp2p `/noise` (Noise_XX_25519_ChaChaPoly_SHA256 handshake and transport), sans-IO
         .target(name: "Noise", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
+        // Yamux: `/yamux/1.0.0` stream multiplexer, sans-IO
+        .target(name: "Yamux", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
         .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
@@ -75,6 +77,7 @@ let package = Package(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "YamuxTests", dependencies: ["Yamux", "Wire", "TestSupport"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "NoiseTests", dependencies: ["Noise", "Crypto", "Wire", "Libp2pCore", "TestSupport"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
