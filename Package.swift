@@ -77,7 +77,9 @@ let package = Package(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "YamuxTests", dependencies: ["Yamux", "Wire", "TestSupport"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "YamuxTests", dependencies: ["Yamux", "Wire", "TestSupport"], resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NoiseTests", dependencies: ["Noise", "Crypto", "Wire", "Libp2pCore", "TestSupport"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
