@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
 TEST_PACKAGES := prometheus coturn stun-client strace iproute2 iptables python3-venv
 
-.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun fuzz lint deps-build deps-test deps-interop clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun fuzz lint deps-build deps-test deps-interop deps-p2pd clean help
 
 help:
 	@sed -n '2,8p' Makefile
@@ -35,6 +35,11 @@ deps-test: deps-build
 # Python venvs for the STUN interop suite (pystun3 and aioice, one venv each: both ship a module named `stun`).
 deps-interop:
 	@bash Tests/Interop/stun/make-venvs.sh
+
+# go-libp2p's p2pd from the hivemind==1.1.12 wheel into .build/interop/p2pd/ (idempotent; Tests/Interop/p2pd/README.md).
+# Not a prerequisite of `test` yet: the libp2p interop suites that need it will add it.
+deps-p2pd:
+	@bash Tests/Interop/p2pd/install.sh >/dev/null
 
 build: deps-build
 	$(SWIFT) build -c release --product waystone
