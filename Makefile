@@ -50,7 +50,7 @@ build-debug: deps-build
 run: build
 	$(RELEASE_BIN) run
 
-test: deps-test deps-interop
+test: deps-test deps-interop deps-p2pd
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory test-swift test-interop
 

@@ -39,12 +39,19 @@ let package = Package(
         .target(name: "Noise", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
         // Yamux: `/yamux/1.0.0` stream multiplexer, sans-IO
         .target(name: "Yamux", dependencies: ["Wire"], swiftSettings: swiftSettings),
+        // Node: pure composition of the libp2p connection upgrade and the per-stream protocols
+        .target(
+            name: "Node", dependencies: ["Wire", "Libp2pCore", "Multistream", "Noise", "Yamux", "Identify"],
+            swiftSettings: swiftSettings),
         // Runtime: the only module with file descriptors, clocks and signals
         .target(name: "WaystoneRuntime", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // Daemon: config, identity, logging, metrics endpoint, wiring everything to the runtime
         .target(
             name: "Daemon",
-            dependencies: ["Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "STUN", "WaystoneRuntime", "CLinux"],
+            dependencies: [
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "STUN", "Identify", "Node", "WaystoneRuntime",
+                "CLinux",
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
@@ -72,6 +79,10 @@ let package = Package(
         .testTarget(
             name: "MultistreamTests", dependencies: ["Multistream", "Wire", "TestSupport"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: ["Node", "Noise", "Multistream", "Yamux", "Identify", "Libp2pCore", "Crypto", "Wire"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],

@@ -26,10 +26,13 @@ enum OpenSSLVerify {
         }
     }
 
-    /// Parses DER SubjectPublicKeyInfo, requiring the whole input to be consumed. Nil on any error.
+    /// Parses DER SubjectPublicKeyInfo, requiring the whole input to be consumed and to be the canonical encoding
+    /// (OpenSSL re-encodes it to the same bytes). Nil on any error. Canonical only: a peer ID hashes these bytes, so
+    /// a second encoding of one key (e.g. other AlgorithmIdentifier parameters, which OpenSSL tolerates and go's
+    /// x509 refuses) would give one key two peer IDs.
     static func parseSubjectPublicKeyInfo(_ der: [UInt8]) -> Key? {
         defer { ERR_clear_error() }
-        return der.withUnsafeBufferPointer { buffer -> Key? in
+        let parsed = der.withUnsafeBufferPointer { buffer -> Key? in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
             var cursor: UnsafePointer<UInt8>? = base
             guard let pkey = d2i_PUBKEY(nil, &cursor, buffer.count) else { return nil }
@@ -37,6 +40,16 @@ enum OpenSSLVerify {
             guard cursor == base + buffer.count else { return nil }
             return key
         }
+        guard let parsed else { return nil }
+        let length = i2d_PUBKEY(parsed.pointer, nil)
+        guard length == der.count else { return nil }
+        var encoded = [UInt8](repeating: 0, count: Int(length))
+        let written = encoded.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var cursor = buffer.baseAddress
+            return i2d_PUBKEY(parsed.pointer, &cursor)
+        }
+        guard written == length, encoded == der else { return nil }
+        return parsed
     }
 
     /// Builds an EC key from a SEC1 point on `group`; nil if OpenSSL rejects the point.

@@ -143,9 +143,9 @@ final class ServerHarness {
         #expect(line.contains("fake=fake-addr:1"))
         #expect(h.lines("msg=\"identity created\"").count == 1)
 
-        let unimplemented = h.lines("role not implemented yet")
+        let unimplemented = h.lines("roles not implemented yet")
         #expect(unimplemented.count == 1)
-        #expect(unimplemented.contains { $0.contains("role=libp2p") })
+        #expect(unimplemented.contains { $0.contains("kademlia") })
 
         let ready = try #require(h.readyz())
         #expect(ready.status == 200)

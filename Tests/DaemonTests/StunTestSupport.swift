@@ -427,7 +427,7 @@ final class StandardServerHarness {
     init(environment extra: [String: String]) throws {
         var environment = [
             "WAYSTONE_DATA_DIR": root.file("data"), "WAYSTONE_METRICS_LISTEN": "127.0.0.1:0",
-            "WAYSTONE_SHUTDOWN_DRAIN_SECONDS": "1",
+            "WAYSTONE_SHUTDOWN_DRAIN_SECONDS": "1", "WAYSTONE_LIBP2P_LISTEN": "",
         ]
         environment.merge(extra) { $1 }
         let loader = ConfigLoader(filePath: nil, environment: environment)

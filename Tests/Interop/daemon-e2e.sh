@@ -14,13 +14,13 @@ out=$("$W" frobnicate 2>&1); rc=$?
 [ $rc -eq 2 ] && pass "unknown subcommand exits 2" || fail "unknown subcommand exits 2 (got $rc)" "$out"
 echo '{"metrics": {"lisen": "127.0.0.1:1"}}' >"$WORK/bad.json"
 out=$("$W" check-config --config "$WORK/bad.json" 2>&1); rc=$?
-[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'metrics.lisen' \
+[ $rc -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q 'metrics.lisen' <<<"$out" \
   && pass "unknown config key: exit 2, one line naming metrics.lisen" || fail "unknown config key (rc $rc)" "$out"
 out=$(WAYSTONE_METRICS_LISTEN=nonsense "$W" check-config 2>&1); rc=$?
-[ $rc -eq 2 ] && echo "$out" | grep -q 'WAYSTONE_METRICS_LISTEN' \
+[ $rc -eq 2 ] && grep -q 'WAYSTONE_METRICS_LISTEN' <<<"$out" \
   && pass "bad environment value: exit 2 naming the variable" || fail "bad environment value (rc $rc)" "$out"
 out=$(WAYSTONE_LOG_LEVEL=debug "$W" check-config --log-level warn 2>/dev/null); rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q '"warn"' && pass "flag beats environment in check-config" \
+[ $rc -eq 0 ] && grep -q '"warn"' <<<"$out" && pass "flag beats environment in check-config" \
   || fail "flag beats environment (rc $rc)" "$out"
 out=$("$W" healthcheck --bogus 2>&1); rc=$?
 [ $rc -eq 1 ] && pass "healthcheck usage error exits 1, never 2" || fail "healthcheck usage error (rc $rc)" "$out"
@@ -70,7 +70,7 @@ done
 WAYSTONE_METRICS_LISTEN=$METRICS check "waystone healthcheck exits 0" "$W" healthcheck
 set +e
 out=$(WAYSTONE_METRICS_LISTEN=$METRICS "$W" run --data-dir "$WORK/second" 2>&1); rc=$?
-[ $rc -eq 2 ] && [ "$(echo "$out" | grep -c 'level=error')" -ge 1 ] && echo "$out" | grep -q "$METRICS" \
+[ $rc -eq 2 ] && [ "$(grep -c 'level=error' <<<"$out")" -ge 1 ] && grep -q "$METRICS" <<<"$out" \
   && pass "listener in use: exit 2 naming the address" || fail "listener in use (rc $rc)" "$out"
 set -e
 

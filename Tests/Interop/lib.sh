@@ -53,8 +53,10 @@ wait_for_log() {
 start_daemon() {
   local name=$1; shift
   DATA=$WORK/$name-data; DAEMON_LOG=$WORK/$name.log
-  # STUN off unless the suite sets STUN_LISTEN: suites run daemons side by side and 3478 may be taken.
-  WAYSTONE_METRICS_LISTEN=127.0.0.1:0 WAYSTONE_STUN_LISTEN="${STUN_LISTEN:-}" "$BIN_UNDER_TEST" run --data-dir "$DATA" "$@" 2>"$DAEMON_LOG" &
+  # STUN and libp2p off unless the suite sets STUN_LISTEN / LIBP2P_LISTEN: suites run daemons side by side and
+  # 3478 / 4001 may be taken.
+  WAYSTONE_METRICS_LISTEN=127.0.0.1:0 WAYSTONE_STUN_LISTEN="${STUN_LISTEN:-}" \
+    WAYSTONE_LIBP2P_LISTEN="${LIBP2P_LISTEN:-}" "$BIN_UNDER_TEST" run --data-dir "$DATA" "$@" 2>"$DAEMON_LOG" &
   DAEMON_PID=$!; PIDS+=("$DAEMON_PID")
   local line
   line=$(wait_for_log "$DAEMON_LOG" 'msg=started' 15) || { cat "$DAEMON_LOG"; return 1; }

@@ -79,7 +79,7 @@ netns_setup() {
 }
 set +e; nsout=$(netns_setup 2>&1); nsrc=$?; set -e
 # netns_setup ran in a subshell: record what exists so the trap removes it
-for ns in "$NS_PUB" "$NS_NAT" "$NS_HOME"; do ip netns list | grep -qw "$ns" && NS_MADE+=("$ns"); done
+for ns in "$NS_PUB" "$NS_NAT" "$NS_HOME"; do grep -qw "$ns" <<<"$(ip netns list)" && NS_MADE+=("$ns"); done
 if [ $nsrc -eq 2 ]; then
   skip "NAT test: the kernel refuses network namespaces ($(head -1 <<<"$nsout"))"
 elif [ $nsrc -ne 0 ]; then

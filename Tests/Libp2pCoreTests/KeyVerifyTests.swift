@@ -72,7 +72,9 @@ import Wire
                 default: data += rng.bytes(maxCount: 8) + [0]
                 }
                 if let key = try? Libp2pPublicKey(type: valid.type, data: data), key != valid {
-                    #expect(try !key.isValidSignature(signature, for: message))
+                    #expect(
+                        try !key.isValidSignature(signature, for: message),
+                        "\(valid.type) \(Hex.encode(data)) vs \(Hex.encode(valid.data))")
                 }
                 // Garbage or mutated signatures under the valid key.
                 var sig = signature

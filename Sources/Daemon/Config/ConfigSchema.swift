@@ -34,17 +34,26 @@ public enum ConfigSchema {
             "libp2p.listen", \.libp2p.listen,
             element: "\"/ip4/<ipv4>/tcp/<port>\" or \"/ip6/<ipv6>/tcp/<port>\" multiaddr",
             default: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"],
-            doc: "libp2p TCP listen addresses. Role not implemented yet: validated, nothing bound.",
+            doc: "libp2p TCP listen addresses (Noise, Yamux; identify and ping so far).",
             parse: { MultiaddrSyntax.isListenAddress($0) ? $0 : nil }, render: { $0 }),
         .list(
             "libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
             default: [],
             doc:
-                "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses, unspecified ones expanded). Role not implemented yet.",
+                "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses that name a host; 0.0.0.0 and :: are not announced).",
             parse: { MultiaddrSyntax.isSane($0) ? $0 : nil }, render: { $0 }),
         .boolean(
             "libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,
             doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
+        .integer(
+            "libp2p.limits.maxConnections", \.libp2p.limits.maxConnections, range: 1...1_000_000, default: 10_000,
+            doc: "Concurrent inbound libp2p connections; more are closed at accept."),
+        .integer(
+            "libp2p.limits.maxConnectionsPerIP", \.libp2p.limits.maxConnectionsPerIP, range: 1...1_000_000, default: 8,
+            doc: "Concurrent inbound libp2p connections from one IP (go-libp2p's default is 8 per IPv4 /32)."),
+        .integer(
+            "libp2p.limits.handshakeTimeoutSeconds", \.libp2p.limits.handshakeTimeoutSeconds, range: 1...300,
+            default: 15, doc: "Seconds an inbound connection has to finish multistream, Noise and Yamux."),
         .list(
             "stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
             doc: "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN.",

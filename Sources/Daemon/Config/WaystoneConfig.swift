@@ -21,6 +21,14 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var listen: [String]
         public var announce: [String]
         public var allowPrivateAddresses: Bool
+        public var limits: Libp2pLimits
+    }
+
+    /// `libp2p.limits.*`: what inbound libp2p connections may cost.
+    public struct Libp2pLimits: Sendable, Equatable {
+        public var maxConnections: Int
+        public var maxConnectionsPerIP: Int
+        public var handshakeTimeoutSeconds: Int
     }
 
     /// `stun.*`: the STUN address observer (RFC 8489 Binding over UDP and TCP, RFC 5780).
@@ -69,7 +77,9 @@ public struct WaystoneConfig: Sendable, Equatable {
         dataDir = ""
         log = LogSection(level: .info, format: .logfmt)
         metrics = MetricsSection(listen: .anyIPv4(port: 0), maxConnections: 0, readTimeoutSeconds: 0)
-        libp2p = Libp2pSection(listen: [], announce: [], allowPrivateAddresses: false)
+        libp2p = Libp2pSection(
+            listen: [], announce: [], allowPrivateAddresses: false,
+            limits: Libp2pLimits(maxConnections: 0, maxConnectionsPerIP: 0, handshakeTimeoutSeconds: 0))
         stun = StunSection(
             listen: [], udp: false, tcp: false, software: "", alternatePort: 0, alternateAddresses: [],
             limits: StunLimits(

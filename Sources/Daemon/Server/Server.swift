@@ -113,7 +113,7 @@ final class Server {
             roles = fixedRoles
         } else {
             do {
-                roles = try makeStandardRoles()
+                roles = try makeStandardRoles(identity: identity)
             } catch {
                 logger.error(error.description)
                 return .config
@@ -209,26 +209,50 @@ final class Server {
         logger.format = next.log.format
     }
 
+    /// A role that could not start: one line, exit code 2.
+    struct RoleStartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// The roles the configuration enables, bound now (before the node reports ready).
-    private func makeStandardRoles() throws(StunRole.StartError) -> [any DaemonRole] {
+    private func makeStandardRoles(identity: Libp2pPrivateKey) throws(RoleStartError) -> [any DaemonRole] {
         var roles: [any DaemonRole] = []
+        let defaults = WaystoneConfig()
+        let warn: (String) -> Void = { [logger] in logger.warn($0) }
         let stunMetrics = StunMetrics(registry: registry)
-        if !config.stun.listen.isEmpty && (config.stun.udp || config.stun.tcp) {
-            roles.append(
-                try StunRole(
-                    config: config.stun, isDefaultListen: config.stun.listen == WaystoneConfig().stun.listen,
-                    loop: loop, metrics: stunMetrics, warn: { [logger] in logger.warn($0) }))
-        } else {
-            logger.info("role disabled by configuration", ["role": "stun"])
+        let libp2pMetrics = Libp2pMetrics(registry: registry)
+        do {
+            if !config.stun.listen.isEmpty && (config.stun.udp || config.stun.tcp) {
+                roles.append(
+                    try StunRole(
+                        config: config.stun, isDefaultListen: config.stun.listen == defaults.stun.listen, loop: loop,
+                        metrics: stunMetrics, warn: warn))
+            } else {
+                logger.info("role disabled by configuration", ["role": "stun"])
+            }
+        } catch {
+            throw RoleStartError(description: error.description)
+        }
+        do {
+            if !config.libp2p.listen.isEmpty {
+                roles.append(
+                    try Libp2pRole(
+                        config: config.libp2p, isDefaultListen: config.libp2p.listen == defaults.libp2p.listen,
+                        identity: identity, loop: loop, metrics: libp2pMetrics, warn: warn))
+            } else {
+                logger.info("role disabled by configuration", ["role": "libp2p"])
+            }
+        } catch {
+            for role in roles { role.stopAcceptingWork() }
+            throw RoleStartError(description: error.description)
         }
         return roles
     }
 
-    /// Roles whose keys exist but whose implementation does not yet: say so, bind nothing.
+    /// Roles that do not exist yet: say so.
     private func logUnimplementedRoles() {
         logger.info(
-            "role not implemented yet: keys validated, nothing bound",
-            ["role": "libp2p", "listen": config.libp2p.listen.joined(separator: ",")])
+            "roles not implemented yet", ["roles": "kademlia,relay,rendezvous,autonat"])
     }
 
     static func name(of signal: Int32) -> String {

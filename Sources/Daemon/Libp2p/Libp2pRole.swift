@@ -1,0 +1,188 @@
+import Crypto
+import Identify
+import Libp2pCore
+import Metrics
+import Node
+import WaystoneRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The libp2p listener: TCP on every `libp2p.listen` address, each connection upgraded by ``InboundConnection``
+/// (multistream → Noise → Yamux) and answering identify and ping. Kademlia, relay, rendezvous and AutoNAT plug in
+/// here in later work.
+final class Libp2pRole: DaemonRole {
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private final class Session {
+        let connection: TCPConnection
+        var machine: InboundConnection
+        var handshakeTimer: TimerHandle?
+        var tickTimer: TimerHandle?
+        var upgraded = false
+
+        init(connection: TCPConnection, machine: InboundConnection) {
+            self.connection = connection
+            self.machine = machine
+        }
+    }
+
+    static let agentVersion = "waystone/\(WaystoneVersion.current)"
+    static let protocolVersion = "ipfs/0.1.0"
+    /// Protocols accepted on inbound streams (advertised in identify).
+    static let protocols = [
+        InboundConnection.identifyProtocol, InboundConnection.identifyPushProtocol, InboundConnection.pingProtocol,
+    ]
+
+    let name = "libp2p"
+    private(set) var boundAddresses: [String] = []
+    var activeWork: Int { 0 }
+
+    private let loop: EventLoop
+    private let identity: Libp2pPrivateKey
+    private let limits: WaystoneConfig.Libp2pLimits
+    private let metrics: Libp2pMetrics
+    private var listeners: [TCPListener] = []
+    private var sessions: [ObjectIdentifier: Session] = [:]
+    private var connectionsPerIP: [[UInt8]: Int] = [:]
+    /// What identify advertises: listen addresses and the signed peer record built from them.
+    private var advertised: [Multiaddr] = []
+    private var signedPeerRecord: [UInt8]?
+
+    init(
+        config: WaystoneConfig.Libp2pSection, isDefaultListen: Bool, identity: Libp2pPrivateKey, loop: EventLoop,
+        metrics: Libp2pMetrics, warn: (String) -> Void
+    ) throws(StartError) {
+        self.loop = loop
+        self.identity = identity
+        self.metrics = metrics
+        limits = config.limits
+        var addresses: [SocketAddress] = []
+        for text in config.listen {
+            guard let multiaddr = try? Multiaddr(text), let ip = multiaddr.ipAddress, let port = multiaddr.tcpPort,
+                let address = try? SocketAddress(addressBytes: ip, port: port)
+            else { throw StartError(description: "libp2p.listen: \(text) is not an /ip4|ip6/…/tcp/… address") }
+            addresses.append(address)
+        }
+        do {
+            listeners = try ListenerPolicy.bindAll(
+                addresses, key: "libp2p.listen", isDefault: isDefaultListen, warn: warn
+            ) { (address: SocketAddress) throws(RuntimeError) in
+                try loop.listenTCP(address) { [unowned self] connection in self.accept(connection) }
+            }
+        } catch {
+            throw StartError(description: error.description)
+        }
+        let bound = listeners.compactMap { Self.multiaddr($0.localAddress) }
+        boundAddresses = bound.map(\.description)
+        let announce = config.announce.compactMap { try? Multiaddr($0) }
+        // Unspecified addresses (0.0.0.0, ::) name no host; announce them only through libp2p.announce.
+        advertised = (announce.isEmpty ? bound.filter { !($0.ipAddress ?? []).allSatisfy { $0 == 0 } } : announce)
+            .filter { config.allowPrivateAddresses || $0.isPublic }
+        let record = PeerRecord(peerID: identity.peerID, sequence: UInt64(max(0, time(nil))), addresses: advertised)
+        signedPeerRecord = try? record.sealed(with: identity).bytes
+    }
+
+    func stopAcceptingWork() {
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        for session in sessions.values { session.connection.close() }
+    }
+
+    func flush() {}
+
+    static func multiaddr(_ address: SocketAddress) -> Multiaddr? {
+        try? Multiaddr(
+            address.isIPv6 ? "/ip6/\(address.host)/tcp/\(address.port)" : "/ip4/\(address.host)/tcp/\(address.port)")
+    }
+
+    private func identifyMessage(observed: Multiaddr?) -> IdentifyMessage {
+        IdentifyMessage(
+            protocolVersion: Self.protocolVersion, agentVersion: Self.agentVersion,
+            publicKey: identity.publicKey.protobufBytes, listenAddrs: advertised.map(\.bytes),
+            observedAddr: observed?.bytes, protocols: Self.protocols, signedPeerRecord: signedPeerRecord)
+    }
+
+    private func accept(_ connection: TCPConnection) {
+        let ip = connection.remoteAddress.addressBytes
+        guard sessions.count < limits.maxConnections else {
+            metrics.refused("connection_limit")
+            connection.close()
+            return
+        }
+        guard connectionsPerIP[ip, default: 0] < limits.maxConnectionsPerIP else {
+            metrics.refused("connection_limit_per_ip")
+            connection.close()
+            return
+        }
+        let observed = Self.multiaddr(connection.remoteAddress)
+        let message = identifyMessage(observed: observed)
+        let machine: InboundConnection
+        do {
+            machine = try InboundConnection(identity: identity, randomBytes: SecureRandom.bytes) { _ in message }
+        } catch {
+            connection.close()
+            return
+        }
+        connectionsPerIP[ip, default: 0] += 1
+        let key = ObjectIdentifier(connection)
+        let session = Session(connection: connection, machine: machine)
+        sessions[key] = session
+        metrics.connections.set(Double(sessions.count))
+        connection.highWaterMark = 256 * 1024
+        connection.onRead = { [unowned self, unowned session] _, bytes in
+            self.apply(session.machine.receive(Array(bytes), now: self.loop.nowNanoseconds()), session)
+        }
+        connection.onClose = { [weak self] _, _ in
+            guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
+            for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
+            let remaining = (self.connectionsPerIP[ip] ?? 1) - 1
+            self.connectionsPerIP[ip] = remaining > 0 ? remaining : nil
+            self.metrics.connections.set(Double(self.sessions.count))
+        }
+        session.handshakeTimer = loop.schedule(afterNanoseconds: UInt64(limits.handshakeTimeoutSeconds) * 1_000_000_000)
+        {
+            [weak self, weak session] in
+            guard let self, let session, !session.upgraded, !session.connection.isClosed else { return }
+            self.metrics.handshakeFailed("timeout")
+            session.connection.close()
+        }
+    }
+
+    private func apply(_ output: InboundConnection.Output, _ session: Session) {
+        if !output.bytes.isEmpty { session.connection.write(output.bytes) }
+        for event in output.events {
+            switch event {
+            case .upgraded:
+                session.upgraded = true
+                if let timer = session.handshakeTimer { loop.cancel(timer) }
+                session.handshakeTimer = nil
+                metrics.upgraded.inc()
+            case .failed(let reason):
+                if !session.upgraded { metrics.handshakeFailed(reason.hasPrefix("noise") ? "noise" : "negotiation") }
+            case .streamProtocol(let name):
+                metrics.stream(name)
+            case .secured, .identifyPushed:
+                break
+            }
+        }
+        if output.close {
+            session.connection.closeAfterFlush()
+            return
+        }
+        armTick(session)
+    }
+
+    /// Yamux keep-alive deadlines.
+    private func armTick(_ session: Session) {
+        guard session.tickTimer == nil, let deadline = session.machine.nextDeadline else { return }
+        session.tickTimer = loop.schedule(atNanoseconds: deadline) { [weak self, weak session] in
+            guard let self, let session, !session.connection.isClosed else { return }
+            session.tickTimer = nil
+            self.apply(session.machine.tick(now: self.loop.nowNanoseconds()), session)
+        }
+    }
+}

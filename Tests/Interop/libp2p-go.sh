@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# go-libp2p (p2pd from the hivemind 1.1.12 wheel, go-libp2p v0.32.1) connects to Waystone on loopback:
+# multistream-select, Noise, Yamux, identify and ping must work with the real, unchanged peer.
+source "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/../.."
+echo "go-libp2p (p2pd) against waystone"
+P2PD=$(bash Tests/Interop/p2pd/install.sh 2>"$WORK/install.log" | tail -1)
+[ -x "$P2PD" ] || { fail "p2pd installed" "$(tail -5 "$WORK/install.log")"; finish; exit 1; }
+CTL=(python3 Tests/Interop/p2pd/p2pctl.py)
+
+LIBP2P_LISTEN=/ip4/127.0.0.1/tcp/0
+export WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES=true
+start_daemon libp2p
+unset WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES
+line=$(grep -m1 'msg=started' "$DAEMON_LOG")
+WSID=$(grep -o 'peer_id=[^ ]*' <<<"$line" | cut -d= -f2)
+WSADDR=$(grep -o 'libp2p=[^ ]*' <<<"$line" | cut -d= -f2)
+[[ $WSADDR == /ip4/127.0.0.1/tcp/* ]] && pass "waystone listens on $WSADDR" || fail "waystone libp2p address" "$line"
+
+"${CTL[@]}" genkey "$WORK/p2pd.key" >/dev/null
+port=$(free_port)
+"$P2PD" -q -listen "/unix$WORK/p.sock" -id "$WORK/p2pd.key" -hostAddrs="/ip4/127.0.0.1/tcp/$port" \
+  -bootstrapPeers="$WSADDR/p2p/$WSID" -relay=false -relayService=false -natPortMap=false -autonat=false \
+  >"$WORK/p2pd.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 50); do [ -S "$WORK/p.sock" ] && break; sleep 0.1; done
+ctl() { timeout 20 "${CTL[@]}" -s "/unix$WORK/p.sock" "$@"; }
+
+out=$(ctl connect "$WSID" "$WSADDR" 2>&1) && pass "p2pd connects (multistream, Noise, Yamux; go waits for identify)" \
+  || fail "p2pd connects" "$out$(tail -5 "$WORK/p2pd.log")"
+peers=$(ctl list-peers 2>&1)
+grep -q "^$WSID /ip4/127.0.0.1/tcp/" <<<"$peers" && pass "p2pd lists waystone as a connected peer" \
+  || fail "p2pd list-peers" "$peers"
+
+id=$(ctl peer-identify "$WSID" 2>&1)
+field() { grep "^$1 " <<<"$id" | cut -d' ' -f2-; }
+[ "$(field agentVersion)" = "waystone/$("$BIN_UNDER_TEST" version | cut -d' ' -f2)" ] \
+  && pass "identify: agentVersion $(field agentVersion)" || fail "identify agentVersion" "$id"
+[ "$(field protocolVersion)" = "ipfs/0.1.0" ] && pass "identify: protocolVersion ipfs/0.1.0" || fail "identify protocolVersion" "$id"
+[ "$(field peerIdFromKey)" = "$WSID" ] && pass "identify: publicKey gives the peer ID" || fail "identify publicKey" "$id"
+[ "$(field protocols)" = "/ipfs/id/1.0.0 /ipfs/id/push/1.0.0 /ipfs/ping/1.0.0" ] \
+  && pass "identify: protocols are exactly those accepted inbound" || fail "identify protocols" "$id"
+[ "$(field listenAddrs)" = "$WSADDR" ] && pass "identify: listenAddrs = the bound address" || fail "identify listenAddrs" "$id"
+[[ "$(field observedAddr)" == /ip4/127.0.0.1/tcp/* ]] && pass "identify: observedAddr $(field observedAddr)" \
+  || fail "identify observedAddr" "$id"
+[ -n "$(field signedPeerRecord)" ] && pass "identify: signedPeerRecord present" || fail "identify signedPeerRecord" "$id"
+
+rtts=$(ctl ping "$WSID" --count 3 2>&1)
+[ "$(grep -cE '^[0-9.]+$' <<<"$rtts")" -eq 3 ] && pass "ping: 3 round trips ($(tr '\n' ' ' <<<"$rtts")ms)" \
+  || fail "ping" "$rtts"
+
+http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics.txt"
+grep -q '^libp2p_swarm_connections_opened_total{dir="inbound"} [1-9]' "$WORK/metrics.txt" \
+  && pass "metrics: inbound connection upgraded" || fail "metrics upgraded" "$(grep libp2p_ "$WORK/metrics.txt")"
+grep -q '^waystone_libp2p_streams_total{protocol="/ipfs/ping/1.0.0"} [1-9]' "$WORK/metrics.txt" \
+  && pass "metrics: ping streams counted" || fail "metrics streams" "$(grep streams_total "$WORK/metrics.txt")"
+out=$(promtool check metrics <"$WORK/metrics.txt" 2>&1) && [ -z "$out" ] && pass "promtool check metrics: clean" \
+  || fail "promtool" "$out"
+
+kill -TERM "$DAEMON_PID"; set +e; wait_exit "$DAEMON_PID" 15; rc=$?; set -e
+[ $rc -eq 0 ] && pass "waystone stops cleanly with a peer connected" || fail "waystone exit code $rc"
+finish

@@ -1,0 +1,193 @@
+import Crypto
+import Identify
+import Libp2pCore
+import Multistream
+import Node
+import Noise
+import Testing
+import Wire
+import Yamux
+
+/// Our own dialer side, built from the same pure machines, driving an ``InboundConnection`` in memory.
+struct TestDialer {
+    var security = MultistreamDialer(proposals: ["/noise"])
+    var noise: NoiseMachine
+    var muxer = MultistreamDialer(proposals: ["/yamux/1.0.0"])
+    var yamux = YamuxSession(role: .client)
+    var muxed = false
+    var streamDialers: [UInt32: MultistreamDialer] = [:]
+    var streamProtocols: [UInt32: String] = [:]
+    var streamData: [UInt32: [UInt8]] = [:]
+    var closed: Set<UInt32> = []
+    var securityDone = false
+
+    init(identity: Libp2pPrivateKey, server: PeerID?) throws {
+        noise = try NoiseMachine(
+            role: .initiator, identity: identity, expectedRemotePeer: server, randomBytes: SecureRandom.bytes)
+    }
+
+    mutating func start() throws -> [UInt8] {
+        var out = security.start().toSend
+        out += noise.start().bytesToSend  // pipelined behind the proposal
+        return out
+    }
+
+    /// Bytes from the server; returns bytes to send back.
+    mutating func receive(_ bytes: [UInt8]) throws -> [UInt8] {
+        var input = bytes
+        var out: [UInt8] = []
+        if !securityDone {
+            let result = security.receive(input)
+            input = []
+            guard case .negotiated(_, let remaining)? = result.result else { return out }
+            securityDone = true
+            input = remaining
+        }
+        let result = noise.receive(input)
+        out += result.bytesToSend
+        var plaintext = result.decryptedPlaintext
+        if noise.isEstablished && !muxed {
+            if !triedMuxer {
+                triedMuxer = true
+                out += try noise.seal(muxer.start().toSend)
+            }
+            if !plaintext.isEmpty {
+                let negotiation = muxer.receive(plaintext)
+                plaintext = []
+                if case .negotiated(_, let remaining)? = negotiation.result {
+                    muxed = true
+                    plaintext = remaining
+                }
+            }
+        }
+        if muxed && !plaintext.isEmpty {
+            for event in yamux.receive(plaintext, now: 0) {
+                switch event {
+                case .data(let id, let data):
+                    yamux.consumed(id, count: data.count, now: 0)
+                    if var dialer = streamDialers[id] {
+                        let negotiation = dialer.receive(data)
+                        streamDialers[id] = dialer
+                        if case .negotiated(let name, let remaining)? = negotiation.result {
+                            streamDialers[id] = nil
+                            streamProtocols[id] = name
+                            streamData[id, default: []] += remaining
+                        }
+                    } else {
+                        streamData[id, default: []] += data
+                    }
+                case .streamClosedByPeer(let id):
+                    closed.insert(id)
+                default:
+                    break
+                }
+            }
+        }
+        let pending = yamux.pendingOutput()
+        if !pending.isEmpty { out += try noise.seal(pending) }
+        return out
+    }
+
+    var triedMuxer = false
+
+    /// Opens a stream proposing `name`, with `data` pipelined behind the proposal.
+    mutating func open(_ name: String, data: [UInt8] = []) throws -> [UInt8] {
+        let id = try yamux.openStream()
+        var dialer = MultistreamDialer(proposals: [name])
+        _ = try yamux.write(id, dialer.start().toSend + data)
+        streamDialers[id] = dialer
+        return try noise.seal(yamux.pendingOutput())
+    }
+}
+
+/// Runs both sides until neither has anything to send (bounded).
+func exchange(_ server: inout InboundConnection, _ client: inout TestDialer, first: [UInt8], split: Int = .max) throws
+    -> [InboundConnectionEvent]
+{
+    var events: [InboundConnectionEvent] = []
+    var toServer = first
+    for _ in 0..<50 where !toServer.isEmpty {
+        var toClient: [UInt8] = []
+        var index = 0
+        while index < toServer.count {
+            let end = min(toServer.count, index + split)
+            let output = server.receive(Array(toServer[index..<end]), now: 0)
+            toClient += output.bytes
+            events += output.events
+            index = end
+        }
+        toServer = try client.receive(toClient)
+    }
+    return events
+}
+
+@Suite struct InboundConnectionTests {
+    let serverKey = Libp2pPrivateKey.generateEd25519()
+    let clientKey = Libp2pPrivateKey.generateEd25519()
+
+    func makeServer() throws -> InboundConnection {
+        try InboundConnection(identity: serverKey, randomBytes: SecureRandom.bytes) { _ in
+            IdentifyMessage(
+                protocolVersion: "ipfs/0.1.0", agentVersion: "waystone/test",
+                publicKey: self.serverKey.publicKey.protobufBytes, observedAddr: [4, 127, 0, 0, 1, 6, 0x10, 0x00],
+                protocols: ["/ipfs/id/1.0.0", "/ipfs/ping/1.0.0"])
+        }
+    }
+
+    /// The full upgrade, then identify and ping streams, whole and one byte at a time.
+    @Test(arguments: [Int.max, 1, 7])
+    func upgradeIdentifyAndPing(split: Int) throws {
+        var server = try makeServer()
+        var client = try TestDialer(identity: clientKey, server: serverKey.peerID)
+        var events = try exchange(&server, &client, first: try client.start(), split: split)
+        #expect(events.contains(.secured(clientKey.peerID)))
+        #expect(events.contains(.upgraded(clientKey.peerID)))
+        #expect(client.muxed)
+
+        let ping = [UInt8](repeating: 0x5a, count: 32)
+        let opened = try client.open("/ipfs/id/1.0.0") + client.open("/ipfs/ping/1.0.0", data: ping)
+        events = try exchange(&server, &client, first: opened, split: split)
+        #expect(events.contains(.streamProtocol("/ipfs/id/1.0.0")))
+        #expect(events.contains(.streamProtocol("/ipfs/ping/1.0.0")))
+
+        let identifyStream = try #require(client.streamProtocols.first { $0.value == "/ipfs/id/1.0.0" }?.key)
+        let framed = client.streamData[identifyStream] ?? []
+        let (length, used) = try UVarint.decode(prefixOf: framed)
+        let message = try IdentifyMessage(bytes: Array(framed[used...]))
+        #expect(Int(length) == framed.count - used)
+        #expect(message.agentVersion == "waystone/test")
+        #expect(client.closed.contains(identifyStream))
+
+        let pingStream = try #require(client.streamProtocols.first { $0.value == "/ipfs/ping/1.0.0" }?.key)
+        #expect(client.streamData[pingStream] == ping)
+    }
+
+    @Test func unknownStreamProtocolIsRefusedAndTheConnectionLives() throws {
+        var server = try makeServer()
+        var client = try TestDialer(identity: clientKey, server: serverKey.peerID)
+        _ = try exchange(&server, &client, first: try client.start())
+        let events = try exchange(&server, &client, first: try client.open("/not/a/protocol"))
+        #expect(!events.contains { if case .failed = $0 { true } else { false } })
+        #expect(!server.isClosed)
+    }
+
+    @Test func garbageFailsAndClosesWithoutTrapping() throws {
+        for garbage in [
+            [UInt8](repeating: 0xff, count: 40), Array("GET / HTTP/1.1\r\n\r\n".utf8),
+            [0x13] + Array("/multistream/1.0.0\n".utf8) + [0x07, 1, 2, 3],
+        ] {
+            var server = try makeServer()
+            var output = server.receive(garbage, now: 0)
+            output = server.receive(garbage, now: 0)
+            #expect(server.isClosed || output.bytes.count < 200)
+        }
+    }
+
+    @Test func wrongNoiseCounterpartFailsTheHandshake() throws {
+        var server = try makeServer()
+        // A dialer expecting a different server peer ID aborts; the server sees no upgrade.
+        var client = try TestDialer(identity: clientKey, server: Libp2pPrivateKey.generateEd25519().peerID)
+        let events = try exchange(&server, &client, first: try client.start())
+        #expect(!events.contains(.upgraded(clientKey.peerID)))
+    }
+}
