@@ -58,3 +58,11 @@ import Testing
         #expect(RuntimeError(operation: "bind", errno: EADDRNOTAVAIL).isAddressFamilyUnsupported)
     }
 }
+
+/// getifaddrs lists at least the loopback interface, with the requested port on every address.
+@Test func interfaceAddressesIncludeLoopback() throws {
+    let addresses = InterfaceAddresses.all(port: 4001)
+    #expect(addresses.contains(try SocketAddress.parse("127.0.0.1:4001")))
+    #expect(addresses.allSatisfy { $0.port == 4001 })
+    #expect(Set(addresses).count == addresses.count)
+}

@@ -40,7 +40,7 @@ public enum ConfigSchema {
             "libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
             default: [],
             doc:
-                "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses that name a host; 0.0.0.0 and :: are not announced).",
+                "Addresses advertised to peers instead of the listen addresses (empty: the bound addresses, 0.0.0.0 and :: expanded to the host's interface addresses).",
             parse: { MultiaddrSyntax.isSane($0) ? $0 : nil }, render: { $0 }),
         .boolean(
             "libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,

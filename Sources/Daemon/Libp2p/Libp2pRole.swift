@@ -76,11 +76,9 @@ final class Libp2pRole: DaemonRole {
         } catch {
             throw StartError(description: error.description)
         }
-        let bound = listeners.compactMap { Self.multiaddr($0.localAddress) }
-        boundAddresses = bound.map(\.description)
+        boundAddresses = listeners.compactMap { Self.multiaddr($0.localAddress)?.description }
         let announce = config.announce.compactMap { try? Multiaddr($0) }
-        // Unspecified addresses (0.0.0.0, ::) name no host; announce them only through libp2p.announce.
-        advertised = (announce.isEmpty ? bound.filter { !($0.ipAddress ?? []).allSatisfy { $0 == 0 } } : announce)
+        advertised = (announce.isEmpty ? Self.expand(listeners.map(\.localAddress)) : announce)
             .filter { config.allowPrivateAddresses || $0.isPublic }
         let record = PeerRecord(peerID: identity.peerID, sequence: UInt64(max(0, time(nil))), addresses: advertised)
         signedPeerRecord = try? record.sealed(with: identity).bytes
@@ -93,6 +91,29 @@ final class Libp2pRole: DaemonRole {
     }
 
     func flush() {}
+
+    /// The addresses a listener bound to `0.0.0.0` / `::` can be reached at: the host's interface addresses of that
+    /// family (IPv6 link-local ones are left out: they need a zone). Specific addresses stay as they are.
+    static func expand(_ bound: [SocketAddress]) -> [Multiaddr] {
+        var result: [Multiaddr] = []
+        for address in bound {
+            let unspecified = address.addressBytes.allSatisfy { $0 == 0 }
+            let candidates =
+                unspecified
+                ? InterfaceAddresses.all(port: address.port).filter {
+                    $0.isIPv6 == address.isIPv6 && !isLinkLocalIPv6($0)
+                }
+                : [address]
+            for candidate in candidates {
+                if let multiaddr = multiaddr(candidate), !result.contains(multiaddr) { result.append(multiaddr) }
+            }
+        }
+        return result
+    }
+
+    private static func isLinkLocalIPv6(_ address: SocketAddress) -> Bool {
+        address.isIPv6 && address.addressBytes[0] == 0xFE && address.addressBytes[1] & 0xC0 == 0x80
+    }
 
     static func multiaddr(_ address: SocketAddress) -> Multiaddr? {
         try? Multiaddr(
