@@ -14,8 +14,10 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PACKAGES := libsodium-dev libssl-dev pkg-config
 TEST_PACKAGES := prometheus coturn stun-client strace iproute2 iptables python3-venv
+# py-libp2p compiles fastecdsa: GMP and the headers of Debian's python3.
+PYLIBP2P_PACKAGES := libgmp-dev python3-dev
 
-.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun fuzz lint deps-build deps-test deps-interop deps-p2pd clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun fuzz lint deps-build deps-test deps-interop deps-p2pd deps-pylibp2p clean help
 
 help:
 	@sed -n '2,8p' Makefile
@@ -41,6 +43,13 @@ deps-interop:
 deps-p2pd:
 	@bash Tests/Interop/p2pd/install.sh >/dev/null
 
+# py-libp2p 0.8.1 in a venv at .build/interop/pylibp2p-venv/ for Tests/Interop/libp2p-py.sh (idempotent).
+deps-pylibp2p: deps-build
+	@missing=""; for p in $(PYLIBP2P_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "make: installing$$missing"; \
+	  $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq --no-install-recommends $$missing >/dev/null; fi
+	@bash Tests/Interop/pylibp2p/make-venv.sh >/dev/null
+
 build: deps-build
 	$(SWIFT) build -c release --product waystone
 
@@ -50,7 +59,7 @@ build-debug: deps-build
 run: build
 	$(RELEASE_BIN) run
 
-test: deps-test deps-interop deps-p2pd
+test: deps-test deps-interop deps-p2pd deps-pylibp2p
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory test-swift test-interop
 
