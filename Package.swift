@@ -13,7 +13,12 @@ let package = Package(
         .executable(name: "waystone", targets: ["waystone"]),
         // Only for the separate Fuzz/ package (libFuzzer targets), which can depend on another package's modules only
         // through a library product. Not used by the daemon build.
-        .library(name: "WaystoneFuzzable", targets: ["Wire", "Libp2pCore", "HTTP1", "STUN", "Daemon", "FuzzHarness"]),
+        .library(
+            name: "WaystoneFuzzable",
+            targets: [
+                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Node", "Daemon",
+                "FuzzHarness",
+            ]),
     ],
     targets: [
         // C shims and system libraries
@@ -60,7 +65,11 @@ let package = Package(
 
         // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.
         .target(
-            name: "FuzzHarness", dependencies: ["Wire", "Libp2pCore", "HTTP1", "STUN", "Daemon"],
+            name: "FuzzHarness",
+            dependencies: [
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Node",
+                "Daemon",
+            ],
             path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
         // Helpers shared by the test targets (seeded generator for property tests, fuzz corpus replay).
         .target(
@@ -74,14 +83,18 @@ let package = Package(
         .testTarget(
             name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport", "FuzzHarness"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "IdentifyTests", dependencies: ["Identify", "Wire", "TestSupport"], resources: [.copy("Vectors")],
+            name: "IdentifyTests", dependencies: ["Identify", "Wire", "TestSupport", "FuzzHarness"],
+            resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "MultistreamTests", dependencies: ["Multistream", "Wire", "TestSupport"],
+            name: "MultistreamTests", dependencies: ["Multistream", "Wire", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Noise", "Multistream", "Yamux", "Identify", "Libp2pCore", "Crypto", "Wire"],
+            dependencies: [
+                "Node", "Noise", "Multistream", "Yamux", "Identify", "Libp2pCore", "Crypto", "Wire", "TestSupport",
+                "FuzzHarness",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
@@ -89,10 +102,11 @@ let package = Package(
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "YamuxTests", dependencies: ["Yamux", "Wire", "TestSupport"], resources: [.copy("Vectors")],
+            name: "YamuxTests", dependencies: ["Yamux", "Wire", "TestSupport", "FuzzHarness"],
+            resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "NoiseTests", dependencies: ["Noise", "Crypto", "Wire", "Libp2pCore", "TestSupport"],
+            name: "NoiseTests", dependencies: ["Noise", "Crypto", "Wire", "Libp2pCore", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(
             name: "WaystoneRuntimeTests", dependencies: ["WaystoneRuntime", "CLinux"], swiftSettings: swiftSettings),

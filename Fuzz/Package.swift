@@ -21,6 +21,14 @@ let fuzzTargets = [
     "public-key",
     "private-key",
     "config-json",
+    "multiaddr",
+    "multistream",
+    "noise-payload",
+    "noise-responder",
+    "yamux",
+    "identify",
+    "envelope",
+    "inbound-connection",
 ]
 
 let package = Package(

@@ -43,4 +43,37 @@ public enum Libp2pHarness {
         let message = Array(bytes.prefix(32))
         check((try? key.publicKey.isValidSignature(key.sign(message), for: message)) == true, "signature fails")
     }
+
+    /// `Multiaddr(bytes:)`: an accepted address keeps the input bytes, its components re-encode to them, and its
+    /// text parses back to it. The input as text goes through `Multiaddr(_:)`: an accepted string's canonical text
+    /// and bytes parse back to the same address.
+    public static func multiaddr(_ bytes: [UInt8], check: FuzzCheck) {
+        if let address = try? Multiaddr(bytes: bytes) {
+            check(address.bytes == bytes, "multiaddr bytes differ from the input")
+            check((try? Multiaddr(components: address.components))?.bytes == bytes, "components re-encode differently")
+            check((try? Multiaddr(address.description)) == address, "text \(address) parses differently")
+        }
+        guard let address = try? Multiaddr(String(decoding: bytes, as: UTF8.self)) else { return }
+        check(
+            (try? Multiaddr(bytes: address.bytes)) == address, "bytes of parsed text \(address) re-decode differently")
+        check((try? Multiaddr(address.description)) == address, "canonical text \(address) parses differently")
+    }
+
+    /// `SignedEnvelope(bytes:)`, `PeerRecord.open` and `PeerRecord(payload:)`: a decoded envelope re-encodes to
+    /// bytes that decode equal; an opened record is signed by its own peer under the record domains and its payload
+    /// re-decodes equal. The input as a payload goes through `PeerRecord(payload:)` (same round trip).
+    public static func envelope(_ bytes: [UInt8], check: FuzzCheck) {
+        if let record = try? PeerRecord(payload: bytes) {
+            check((try? PeerRecord(payload: record.payload)) == record, "peer record re-decodes differently")
+            check(record.addresses.count <= PeerRecord.maxAddresses, "more than maxAddresses")
+        }
+        guard let envelope = try? SignedEnvelope(bytes: bytes) else { return }
+        check((try? SignedEnvelope(bytes: envelope.bytes)) == envelope, "envelope re-decodes differently")
+        guard let record = try? PeerRecord.open(envelope) else { return }
+        check(
+            envelope.isValid(domain: PeerRecord.domain) || envelope.isValid(domain: PeerRecord.legacyDomain),
+            "opened an envelope with no valid signature")
+        check(record.peerID == envelope.publicKey.peerID, "opened a record of another peer")
+        check((try? PeerRecord(payload: record.payload)) == record, "opened record re-decodes differently")
+    }
 }

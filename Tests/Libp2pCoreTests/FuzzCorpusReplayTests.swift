@@ -7,5 +7,6 @@ import Testing
     "Fuzz/Corpus and Fuzz/Crashes replay",
     arguments: FuzzCorpus.cases([
         "peer-id": Libp2pHarness.peerID, "public-key": Libp2pHarness.publicKey, "private-key": Libp2pHarness.privateKey,
+        "multiaddr": Libp2pHarness.multiaddr, "envelope": Libp2pHarness.envelope,
     ]))
 func libp2pFuzzCorpusReplay(_ replay: FuzzCorpus.Case) throws { try replay.run() }

@@ -1,0 +1,15 @@
+import FuzzDriver
+import FuzzHarness
+
+/// libFuzzer entry point: NoiseMachine (responder, fixed keys). Invariants: see `NoiseHarness.responder`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    NoiseHarness.responder(fuzzInput(data, size), check: .trap)
+    return 0
+}
+
+/// The executable's entry point (SwiftPM links it as `main`): libFuzzer's driver.
+@_cdecl("noise_responder_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv)
+}
