@@ -69,4 +69,23 @@ out=$(promtool check metrics <"$WORK/metrics.txt" 2>&1) && [ -z "$out" ] && pass
 
 kill -TERM "$DAEMON_PID"; set +e; wait_exit "$DAEMON_PID" 15; rc=$?; set -e
 [ $rc -eq 0 ] && pass "waystone stops cleanly with a peer connected" || fail "waystone exit code $rc"
+
+# The other direction: a second Waystone dials p2pd (libp2p.peers) and identifies it.
+P2PDID=$(ctl identify 2>/dev/null | head -1)
+export WAYSTONE_LIBP2P_PEERS="/ip4/127.0.0.1/tcp/$port/p2p/$P2PDID" WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES=true
+start_daemon dialer
+unset WAYSTONE_LIBP2P_PEERS WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES
+DIALER_ID=$(grep -m1 -o 'peer_id=[^ ]*' "$DAEMON_LOG" | cut -d= -f2)
+line=$(wait_for_log "$DAEMON_LOG" 'msg="peer identified"' 15) || line=""
+grep -q "peer=$P2PDID" <<<"$line" && grep -q 'agent=p2pd/0.1' <<<"$line" \
+  && pass "waystone dials p2pd and identifies it (agent p2pd/0.1)" || fail "waystone dials p2pd" "$(tail -5 "$DAEMON_LOG")"
+peers=$(ctl list-peers 2>&1)
+grep -q "^$DIALER_ID " <<<"$peers" && pass "p2pd lists the dialing waystone" || fail "p2pd list-peers (dialer)" "$peers"
+out=$(ctl ping "$DIALER_ID" --count 1 2>&1) && pass "p2pd pings over the connection waystone dialed" \
+  || fail "ping over the outbound connection" "$out"
+http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics2.txt"
+grep -q '^libp2p_swarm_connections_opened_total{dir="outbound"} [1-9]' "$WORK/metrics2.txt" \
+  && pass "metrics: outbound connection upgraded" || fail "metrics outbound" "$(grep opened "$WORK/metrics2.txt")"
+kill -TERM "$DAEMON_PID"; set +e; wait_exit "$DAEMON_PID" 15; rc=$?; set -e
+[ $rc -eq 0 ] && pass "dialing waystone stops cleanly" || fail "dialing waystone exit code $rc"
 finish

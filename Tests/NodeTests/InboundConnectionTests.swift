@@ -8,7 +8,7 @@ import Testing
 import Wire
 import Yamux
 
-/// Our own dialer side, built from the same pure machines, driving an ``InboundConnection`` in memory.
+/// Our own dialer side, built from the same pure machines, driving an ``Libp2pConnection`` in memory.
 struct TestDialer {
     var security = MultistreamDialer(proposals: ["/noise"])
     var noise: NoiseMachine
@@ -101,10 +101,10 @@ struct TestDialer {
 }
 
 /// Runs both sides until neither has anything to send (bounded).
-func exchange(_ server: inout InboundConnection, _ client: inout TestDialer, first: [UInt8], split: Int = .max) throws
-    -> [InboundConnectionEvent]
+func exchange(_ server: inout Libp2pConnection, _ client: inout TestDialer, first: [UInt8], split: Int = .max) throws
+    -> [ConnectionEvent]
 {
-    var events: [InboundConnectionEvent] = []
+    var events: [ConnectionEvent] = []
     var toServer = first
     for _ in 0..<50 where !toServer.isEmpty {
         var toClient: [UInt8] = []
@@ -121,12 +121,12 @@ func exchange(_ server: inout InboundConnection, _ client: inout TestDialer, fir
     return events
 }
 
-@Suite struct InboundConnectionTests {
+@Suite struct Libp2pConnectionTests {
     let serverKey = Libp2pPrivateKey.generateEd25519()
     let clientKey = Libp2pPrivateKey.generateEd25519()
 
-    func makeServer() throws -> InboundConnection {
-        try InboundConnection(identity: serverKey, randomBytes: SecureRandom.bytes) { _ in
+    func makeServer() throws -> Libp2pConnection {
+        try Libp2pConnection(identity: serverKey, randomBytes: SecureRandom.bytes) { _ in
             IdentifyMessage(
                 protocolVersion: "ipfs/0.1.0", agentVersion: "waystone/test",
                 publicKey: self.serverKey.publicKey.protobufBytes, observedAddr: [4, 127, 0, 0, 1, 6, 0x10, 0x00],
@@ -189,5 +189,70 @@ func exchange(_ server: inout InboundConnection, _ client: inout TestDialer, fir
         var client = try TestDialer(identity: clientKey, server: Libp2pPrivateKey.generateEd25519().peerID)
         let events = try exchange(&server, &client, first: try client.start())
         #expect(!events.contains(.upgraded(clientKey.peerID)))
+    }
+}
+
+/// Our outbound connection against our inbound one, in memory: both upgrade, the dialer learns the listener's
+/// identify, and a wrong expected peer fails the dialer's handshake.
+@Suite struct OutboundConnectionTests {
+    let serverKey = Libp2pPrivateKey.generateEd25519()
+    let clientKey = Libp2pPrivateKey.generateEd25519()
+
+    func pair(expected: PeerID) throws -> (Libp2pConnection, Libp2pConnection) {
+        let server = try Libp2pConnection(identity: serverKey, randomBytes: SecureRandom.bytes) { _ in
+            IdentifyMessage(
+                agentVersion: "server/1", publicKey: self.serverKey.publicKey.protobufBytes, protocols: ["/x"])
+        }
+        let client = try Libp2pConnection(
+            direction: .outbound(expectedPeer: expected), identity: clientKey, randomBytes: SecureRandom.bytes
+        ) { _ in IdentifyMessage(agentVersion: "client/1") }
+        return (server, client)
+    }
+
+    /// Runs both until quiet; returns (server events, client events).
+    func run(_ server: inout Libp2pConnection, _ client: inout Libp2pConnection, split: Int) -> (
+        [ConnectionEvent], [ConnectionEvent]
+    ) {
+        var serverEvents: [ConnectionEvent] = []
+        var clientEvents: [ConnectionEvent] = []
+        var toServer = client.start().bytes
+        for _ in 0..<60 where !toServer.isEmpty {
+            var toClient: [UInt8] = []
+            for chunk in stride(from: 0, to: toServer.count, by: split) {
+                let output = server.receive(Array(toServer[chunk..<min(toServer.count, chunk + split)]), now: 0)
+                toClient += output.bytes
+                serverEvents += output.events
+            }
+            toServer = []
+            for chunk in stride(from: 0, to: toClient.count, by: split) {
+                let output = client.receive(Array(toClient[chunk..<min(toClient.count, chunk + split)]), now: 0)
+                toServer += output.bytes
+                clientEvents += output.events
+            }
+        }
+        return (serverEvents, clientEvents)
+    }
+
+    @Test(arguments: [Int.max, 1, 13])
+    func dialerUpgradesAndIdentifiesTheListener(split: Int) throws {
+        var (server, client) = try pair(expected: serverKey.peerID)
+        let (serverEvents, clientEvents) = run(&server, &client, split: split)
+        #expect(serverEvents.contains(.upgraded(clientKey.peerID)))
+        #expect(clientEvents.contains(.upgraded(serverKey.peerID)))
+        #expect(serverEvents.contains(.streamProtocol("/ipfs/id/1.0.0")))
+        let identified = clientEvents.compactMap { event -> IdentifyMessage? in
+            if case .identified(let peer, let message) = event, peer == serverKey.peerID { return message }
+            return nil
+        }
+        #expect(identified.first?.agentVersion == "server/1")
+        #expect(identified.first?.protocols == ["/x"])
+    }
+
+    @Test func dialerRefusesAnUnexpectedPeer() throws {
+        var (server, client) = try pair(expected: Libp2pPrivateKey.generateEd25519().peerID)
+        let (_, clientEvents) = run(&server, &client, split: .max)
+        #expect(clientEvents.contains { if case .failed = $0 { true } else { false } })
+        #expect(!clientEvents.contains { if case .upgraded = $0 { true } else { false } })
+        #expect(client.isClosed)
     }
 }

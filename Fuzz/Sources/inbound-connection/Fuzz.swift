@@ -1,7 +1,7 @@
 import FuzzDriver
 import FuzzHarness
 
-/// libFuzzer entry point: InboundConnection (fixed identity). Invariants: see `NodeHarness.inbound`.
+/// libFuzzer entry point: Libp2pConnection (fixed identity). Invariants: see `NodeHarness.inbound`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     NodeHarness.inbound(fuzzInput(data, size), check: .trap)

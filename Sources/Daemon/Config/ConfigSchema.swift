@@ -45,6 +45,11 @@ public enum ConfigSchema {
         .boolean(
             "libp2p.allowPrivateAddresses", \.libp2p.allowPrivateAddresses, default: false,
             doc: "Accept and advertise private, loopback and link-local peer addresses (for tests and LANs)."),
+        .list(
+            "libp2p.peers", \.libp2p.peers, element: "multiaddr ending in /p2p/<peer ID>", default: [],
+            doc:
+                "Peers to stay connected to (like kubo's Peering): dialed at start and again 10 s after a failure or a disconnect.",
+            parse: { MultiaddrSyntax.isSane($0) && $0.contains("/p2p/") ? $0 : nil }, render: { $0 }),
         .integer(
             "libp2p.limits.maxConnections", \.libp2p.limits.maxConnections, range: 1...1_000_000, default: 10_000,
             doc: "Concurrent inbound libp2p connections; more are closed at accept."),

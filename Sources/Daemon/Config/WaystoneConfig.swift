@@ -21,6 +21,7 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var listen: [String]
         public var announce: [String]
         public var allowPrivateAddresses: Bool
+        public var peers: [String]
         public var limits: Libp2pLimits
     }
 
@@ -78,7 +79,7 @@ public struct WaystoneConfig: Sendable, Equatable {
         log = LogSection(level: .info, format: .logfmt)
         metrics = MetricsSection(listen: .anyIPv4(port: 0), maxConnections: 0, readTimeoutSeconds: 0)
         libp2p = Libp2pSection(
-            listen: [], announce: [], allowPrivateAddresses: false,
+            listen: [], announce: [], allowPrivateAddresses: false, peers: [],
             limits: Libp2pLimits(maxConnections: 0, maxConnectionsPerIP: 0, handshakeTimeoutSeconds: 0))
         stun = StunSection(
             listen: [], udp: false, tcp: false, software: "", alternatePort: 0, alternateAddresses: [],

@@ -3,7 +3,8 @@ import Metrics
 /// The libp2p listener's metrics (go-libp2p's `libp2p_swarm_*` naming where one exists).
 struct Libp2pMetrics {
     let connections: GaugeFamily
-    let upgraded: Counter
+    private let openedFamily: CounterFamily
+    private let dialFailures: CounterFamily
     private let refusedFamily: CounterFamily
     private let handshakeFailures: CounterFamily
     private let streams: CounterFamily
@@ -13,11 +14,16 @@ struct Libp2pMetrics {
     init(registry: MetricsRegistry) {
         do {
             connections = try registry.gauge(
-                "libp2p_swarm_connections", help: "Open inbound libp2p connections (upgrading or upgraded).")
-            upgraded = try registry.counter(
+                "libp2p_swarm_connections",
+                help: "Open libp2p connections, inbound and outbound (upgrading or upgraded).")
+            openedFamily = try registry.counter(
                 "libp2p_swarm_connections_opened_total",
-                help: "Inbound libp2p connections upgraded (multistream, Noise, Yamux).", labelNames: ["dir"]
-            ).labels("inbound")
+                help: "libp2p connections upgraded (multistream, Noise, Yamux), by direction.", labelNames: ["dir"])
+            for dir in ["inbound", "outbound"] { openedFamily.labels(dir).inc(by: 0) }
+            dialFailures = try registry.counter(
+                "waystone_libp2p_dial_failures_total", help: "Outbound dials (libp2p.peers) that failed, by reason.",
+                labelNames: ["reason"])
+            dialFailures.labels("connect").inc(by: 0)
             refusedFamily = try registry.counter(
                 "waystone_libp2p_connections_refused_total",
                 help: "Inbound libp2p connections closed at accept, by reason.", labelNames: ["reason"])
@@ -37,6 +43,8 @@ struct Libp2pMetrics {
     }
 
     func refused(_ reason: String) { refusedFamily.labels(reason).inc() }
+    func opened(_ direction: String) { openedFamily.labels(direction).inc() }
+    func dialFailed(_ reason: String) { dialFailures.labels(reason).inc() }
     func handshakeFailed(_ reason: String) { handshakeFailures.labels(reason).inc() }
     func stream(_ name: String) { streams.labels(Self.knownProtocols.contains(name) ? name : "other").inc() }
 }

@@ -9,7 +9,7 @@ import WaystoneRuntime
     import Glibc
 #endif
 
-/// The libp2p listener: TCP on every `libp2p.listen` address, each connection upgraded by ``InboundConnection``
+/// The libp2p listener: TCP on every `libp2p.listen` address, each connection upgraded by ``Libp2pConnection``
 /// (multistream → Noise → Yamux) and answering identify and ping. Kademlia, relay, rendezvous and AutoNAT plug in
 /// here in later work.
 final class Libp2pRole: DaemonRole {
@@ -19,12 +19,12 @@ final class Libp2pRole: DaemonRole {
 
     private final class Session {
         let connection: TCPConnection
-        var machine: InboundConnection
+        var machine: Libp2pConnection
         var handshakeTimer: TimerHandle?
         var tickTimer: TimerHandle?
         var upgraded = false
 
-        init(connection: TCPConnection, machine: InboundConnection) {
+        init(connection: TCPConnection, machine: Libp2pConnection) {
             self.connection = connection
             self.machine = machine
         }
@@ -34,7 +34,7 @@ final class Libp2pRole: DaemonRole {
     static let protocolVersion = "ipfs/0.1.0"
     /// Protocols accepted on inbound streams (advertised in identify).
     static let protocols = [
-        InboundConnection.identifyProtocol, InboundConnection.identifyPushProtocol, InboundConnection.pingProtocol,
+        Libp2pConnection.identifyProtocol, Libp2pConnection.identifyPushProtocol, Libp2pConnection.pingProtocol,
     ]
 
     let name = "libp2p"
@@ -46,6 +46,23 @@ final class Libp2pRole: DaemonRole {
     private let limits: WaystoneConfig.Libp2pLimits
     private let metrics: Libp2pMetrics
     private var listeners: [TCPListener] = []
+    /// `libp2p.peers`: kept connected (dialed at start, redialed after a failure or a disconnect).
+    private final class ConfiguredPeer {
+        let id: PeerID
+        let address: SocketAddress
+        var redialTimer: TimerHandle?
+
+        init(id: PeerID, address: SocketAddress) {
+            self.id = id
+            self.address = address
+        }
+    }
+
+    static let redialNanoseconds: UInt64 = 10_000_000_000
+    private var peers: [ConfiguredPeer] = []
+    private var isStopped = false
+    private let handshakeNanoseconds: UInt64
+    private let log: (String, [(String, String)]) -> Void
     private var sessions: [ObjectIdentifier: Session] = [:]
     private var connectionsPerIP: [[UInt8]: Int] = [:]
     /// What identify advertises: listen addresses and the signed peer record built from them.
@@ -54,12 +71,23 @@ final class Libp2pRole: DaemonRole {
 
     init(
         config: WaystoneConfig.Libp2pSection, isDefaultListen: Bool, identity: Libp2pPrivateKey, loop: EventLoop,
-        metrics: Libp2pMetrics, warn: (String) -> Void
+        metrics: Libp2pMetrics, warn: (String) -> Void, log: @escaping (String, [(String, String)]) -> Void
     ) throws(StartError) {
         self.loop = loop
         self.identity = identity
         self.metrics = metrics
+        self.log = log
         limits = config.limits
+        handshakeNanoseconds = UInt64(config.limits.handshakeTimeoutSeconds) * 1_000_000_000
+        for text in config.peers {
+            guard let multiaddr = try? Multiaddr(text), case (let transport?, let id?) = multiaddr.decapsulateP2P(),
+                let ip = transport.ipAddress, let port = transport.tcpPort,
+                let address = try? SocketAddress(addressBytes: ip, port: port)
+            else {
+                throw StartError(description: "libp2p.peers: \(text) is not an /ip4|ip6/…/tcp/…/p2p/<peer ID> address")
+            }
+            peers.append(ConfiguredPeer(id: id, address: address))
+        }
         var addresses: [SocketAddress] = []
         for text in config.listen {
             guard let multiaddr = try? Multiaddr(text), let ip = multiaddr.ipAddress, let port = multiaddr.tcpPort,
@@ -82,9 +110,15 @@ final class Libp2pRole: DaemonRole {
             .filter { config.allowPrivateAddresses || $0.isPublic }
         let record = PeerRecord(peerID: identity.peerID, sequence: UInt64(max(0, time(nil))), addresses: advertised)
         signedPeerRecord = try? record.sealed(with: identity).bytes
+        for peer in peers { dial(peer) }
     }
 
     func stopAcceptingWork() {
+        isStopped = true
+        for peer in peers {
+            if let timer = peer.redialTimer { loop.cancel(timer) }
+            peer.redialTimer = nil
+        }
         for listener in listeners { listener.close() }
         listeners.removeAll()
         for session in sessions.values { session.connection.close() }
@@ -128,28 +162,67 @@ final class Libp2pRole: DaemonRole {
     }
 
     private func accept(_ connection: TCPConnection) {
-        let ip = connection.remoteAddress.addressBytes
         guard sessions.count < limits.maxConnections else {
             metrics.refused("connection_limit")
             connection.close()
             return
         }
-        guard connectionsPerIP[ip, default: 0] < limits.maxConnectionsPerIP else {
+        guard connectionsPerIP[connection.remoteAddress.addressBytes, default: 0] < limits.maxConnectionsPerIP else {
             metrics.refused("connection_limit_per_ip")
             connection.close()
             return
         }
-        let observed = Self.multiaddr(connection.remoteAddress)
-        let message = identifyMessage(observed: observed)
-        let machine: InboundConnection
+        begin(connection, direction: .inbound)
+    }
+
+    /// Dials a `libp2p.peers` entry; a failed dial or a lost connection is retried after ``redialNanoseconds``.
+    private func dial(_ peer: ConfiguredPeer) {
+        peer.redialTimer = nil
         do {
-            machine = try InboundConnection(identity: identity, randomBytes: SecureRandom.bytes) { _ in message }
+            try loop.connectTCP(peer.address, timeoutNanoseconds: handshakeNanoseconds) { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let connection):
+                    self.begin(connection, direction: .outbound(expectedPeer: peer.id), peer: peer)
+                case .failure(let error):
+                    self.metrics.dialFailed("connect")
+                    self.log(
+                        "dial failed",
+                        [("peer", peer.id.description), ("address", "\(peer.address)"), ("error", "\(error)")])
+                    self.scheduleRedial(peer)
+                }
+            }
+        } catch {
+            metrics.dialFailed("connect")
+            scheduleRedial(peer)
+        }
+    }
+
+    private func scheduleRedial(_ peer: ConfiguredPeer) {
+        guard !isStopped, peer.redialTimer == nil else { return }
+        peer.redialTimer = loop.schedule(afterNanoseconds: Self.redialNanoseconds) { [weak self, weak peer] in
+            guard let self, let peer, !self.isStopped else { return }
+            self.dial(peer)
+        }
+    }
+
+    /// Starts the upgrade on a new TCP connection, either side.
+    private func begin(_ connection: TCPConnection, direction: Libp2pConnection.Direction, peer: ConfiguredPeer? = nil)
+    {
+        let ip = connection.remoteAddress.addressBytes
+        let message = identifyMessage(observed: Self.multiaddr(connection.remoteAddress))
+        var machine: Libp2pConnection
+        do {
+            machine = try Libp2pConnection(direction: direction, identity: identity, randomBytes: SecureRandom.bytes) {
+                _ in message
+            }
         } catch {
             connection.close()
             return
         }
         connectionsPerIP[ip, default: 0] += 1
         let key = ObjectIdentifier(connection)
+        let opening = machine.start()
         let session = Session(connection: connection, machine: machine)
         sessions[key] = session
         metrics.connections.set(Double(sessions.count))
@@ -157,23 +230,23 @@ final class Libp2pRole: DaemonRole {
         connection.onRead = { [unowned self, unowned session] _, bytes in
             self.apply(session.machine.receive(Array(bytes), now: self.loop.nowNanoseconds()), session)
         }
-        connection.onClose = { [weak self] _, _ in
+        connection.onClose = { [weak self, weak peer] _, _ in
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
             let remaining = (self.connectionsPerIP[ip] ?? 1) - 1
             self.connectionsPerIP[ip] = remaining > 0 ? remaining : nil
             self.metrics.connections.set(Double(self.sessions.count))
+            if let peer { self.scheduleRedial(peer) }
         }
-        session.handshakeTimer = loop.schedule(afterNanoseconds: UInt64(limits.handshakeTimeoutSeconds) * 1_000_000_000)
-        {
-            [weak self, weak session] in
+        session.handshakeTimer = loop.schedule(afterNanoseconds: handshakeNanoseconds) { [weak self, weak session] in
             guard let self, let session, !session.upgraded, !session.connection.isClosed else { return }
             self.metrics.handshakeFailed("timeout")
             session.connection.close()
         }
+        if !opening.bytes.isEmpty { apply(opening, session) }
     }
 
-    private func apply(_ output: InboundConnection.Output, _ session: Session) {
+    private func apply(_ output: Libp2pConnection.Output, _ session: Session) {
         if !output.bytes.isEmpty { session.connection.write(output.bytes) }
         for event in output.events {
             switch event {
@@ -181,7 +254,14 @@ final class Libp2pRole: DaemonRole {
                 session.upgraded = true
                 if let timer = session.handshakeTimer { loop.cancel(timer) }
                 session.handshakeTimer = nil
-                metrics.upgraded.inc()
+                metrics.opened(session.machine.direction == .inbound ? "inbound" : "outbound")
+            case .identified(let peer, let info):
+                log(
+                    "peer identified",
+                    [
+                        ("peer", peer.description), ("agent", info.agentVersion ?? ""),
+                        ("protocols", "\(info.protocols.count)"),
+                    ])
             case .failed(let reason):
                 if !session.upgraded { metrics.handshakeFailed(reason.hasPrefix("noise") ? "noise" : "negotiation") }
             case .streamProtocol(let name):

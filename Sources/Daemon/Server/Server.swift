@@ -238,7 +238,8 @@ final class Server {
                 roles.append(
                     try Libp2pRole(
                         config: config.libp2p, isDefaultListen: config.libp2p.listen == defaults.libp2p.listen,
-                        identity: identity, loop: loop, metrics: libp2pMetrics, warn: warn))
+                        identity: identity, loop: loop, metrics: libp2pMetrics, warn: warn,
+                        log: { [logger] event, fields in logger.log(.info, event, fields) }))
             } else {
                 logger.info("role disabled by configuration", ["role": "libp2p"])
             }

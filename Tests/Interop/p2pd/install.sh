@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Needs python3 with pip. Fetches go-libp2p's p2pd (go-libp2p-daemon, hivemind fork, go-libp2p v0.32.1) from the hivemind 1.1.12 wheel and
+# Needs python3 (with pip, or with venv: a venv supplies pip). Fetches go-libp2p's p2pd (go-libp2p-daemon, hivemind fork, go-libp2p v0.32.1) from the hivemind 1.1.12 wheel and
 # unpacks only the daemon and its control-protocol schema. Idempotent; nothing here is committed.
 #   <repo>/.build/interop/cache/      the downloaded wheel (pip download --no-deps)
 #   <repo>/.build/interop/p2pd/p2pd   the daemon (UPX-packed static binary)
@@ -22,7 +22,13 @@ mkdir -p "$cache" "$dir"
 wheel=$(ls "$cache"/hivemind-$wheel_version-*.whl 2>/dev/null | head -1 || true)
 if [ -z "$wheel" ]; then
   echo "p2pd: downloading hivemind==$wheel_version (wheel only, no dependencies)" >&2
-  python3 -m pip download -q --disable-pip-version-check --no-deps "hivemind==$wheel_version" -d "$cache" >&2
+  # A fresh Debian has python3-venv but not always pip: use a small venv's pip when python3 has none.
+  pip=(python3 -m pip)
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    [ -x "$base/pip-venv/bin/pip" ] || python3 -m venv "$base/pip-venv" >&2
+    pip=("$base/pip-venv/bin/pip")
+  fi
+  "${pip[@]}" download -q --disable-pip-version-check --no-deps "hivemind==$wheel_version" -d "$cache" >&2
   wheel=$(ls "$cache"/hivemind-$wheel_version-*.whl | head -1)
 fi
 tmp=$(mktemp -d "$base/unzip.XXXXXX")

@@ -5,25 +5,67 @@ import Noise
 import Wire
 import Yamux
 
-/// One inbound libp2p connection as a pure state machine (sans-IO): TCP bytes and `now` in; TCP bytes, a close
-/// instruction and events out.
+/// One libp2p connection, inbound or outbound, as a pure state machine (sans-IO): TCP bytes and `now` in; TCP
+/// bytes, a close instruction and events out.
 ///
-/// Upgrade: multistream-select `/noise` → Noise XX (responder) → multistream-select `/yamux/1.0.0` inside Noise →
-/// Yamux (server) → per-stream multistream-select → the protocol: identify (`/ipfs/id/1.0.0`: one length-prefixed
-/// message, then FIN), ping (`/ipfs/ping/1.0.0`: echo), identify push (`/ipfs/id/push/1.0.0`: read and applied).
-/// Bytes that arrive behind a negotiation are passed on, never lost.
-public struct InboundConnection {
+/// Upgrade: multistream-select `/noise` → Noise XX → multistream-select `/yamux/1.0.0` inside Noise → Yamux →
+/// per-stream multistream-select → the protocol: identify (`/ipfs/id/1.0.0`: one length-prefixed message, then
+/// FIN), ping (`/ipfs/ping/1.0.0`: echo), identify push (`/ipfs/id/push/1.0.0`: read and applied). The listener side
+/// answers; the dialer side proposes (pipelined: `/noise` and Noise message 1 go out together) and, once upgraded,
+/// asks the peer for its identify. Bytes that arrive behind a negotiation are passed on, never lost.
+public struct Libp2pConnection {
+    /// Which side of the TCP connection we are.
+    public enum Direction: Sendable, Equatable {
+        case inbound
+        /// We dialed; the Noise handshake fails unless the remote is `expectedPeer`.
+        case outbound(expectedPeer: PeerID)
+    }
+
+    /// multistream-select on either side.
+    private enum Negotiation {
+        case listener(MultistreamListener)
+        case dialer(MultistreamDialer)
+
+        init(_ direction: Direction, _ proto: String) {
+            switch direction {
+            case .inbound: self = .listener(MultistreamListener(supported: [proto]))
+            case .outbound: self = .dialer(MultistreamDialer(proposals: [proto]))
+            }
+        }
+
+        /// The dialer's opening bytes (header + proposal); nothing for a listener.
+        mutating func start() -> [UInt8] {
+            guard case .dialer(var dialer) = self else { return [] }
+            let bytes = dialer.start().toSend
+            self = .dialer(dialer)
+            return bytes
+        }
+
+        mutating func receive(_ bytes: [UInt8]) -> MultistreamOutput {
+            switch self {
+            case .listener(var listener):
+                let output = listener.receive(bytes)
+                self = .listener(listener)
+                return output
+            case .dialer(var dialer):
+                let output = dialer.receive(bytes)
+                self = .dialer(dialer)
+                return output
+            }
+        }
+    }
+
     public struct Output: Sendable {
         public var bytes: [UInt8] = []
         /// Close the TCP connection after writing `bytes`.
         public var close = false
-        public var events: [InboundConnectionEvent] = []
+        public var events: [ConnectionEvent] = []
     }
 
     private enum Stage {
-        case security(MultistreamListener)
+        case security(Negotiation)
         case handshake(NoiseMachine)
-        case muxer(NoiseMachine, MultistreamListener)
+        case muxer(NoiseMachine, Negotiation)
         case muxed(NoiseMachine, YamuxSession)
         case closed
     }
@@ -32,6 +74,8 @@ public struct InboundConnection {
         case negotiating(MultistreamListener)
         case ping(PingResponder)
         case push([UInt8])
+        /// Our identify request: negotiating, then collecting the peer's message until its FIN.
+        case askingIdentify(MultistreamDialer?, [UInt8])
         case done
     }
 
@@ -49,16 +93,24 @@ public struct InboundConnection {
     private let streamProtocols: Set<String>
     public private(set) var remotePeer: PeerID?
 
+    public let direction: Direction
+
     /// - Parameters:
     ///   - identify: the identify message for this connection (observedAddr set by the caller), given the peer.
     public init(
-        identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8], yamux: YamuxConfig = YamuxConfig(),
-        identify: @escaping (PeerID) -> IdentifyMessage
+        direction: Direction = .inbound, identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8],
+        yamux: YamuxConfig = YamuxConfig(), identify: @escaping (PeerID) -> IdentifyMessage
     ) throws(NoiseError) {
+        self.direction = direction
         // Noise keys are drawn now so the machine stays a pure function of its inputs afterwards.
-        let noise = try NoiseMachine(role: .responder, identity: identity, randomBytes: randomBytes)
-        stage = .security(MultistreamListener(supported: [Self.noiseProtocol]))
-        pendingNoise = noise
+        switch direction {
+        case .inbound:
+            pendingNoise = try NoiseMachine(role: .responder, identity: identity, randomBytes: randomBytes)
+        case .outbound(let peer):
+            pendingNoise = try NoiseMachine(
+                role: .initiator, identity: identity, expectedRemotePeer: peer, randomBytes: randomBytes)
+        }
+        stage = .security(Negotiation(direction, Self.noiseProtocol))
         yamuxConfig = yamux
         self.identify = identify
         streamProtocols = [Self.identifyProtocol, Self.identifyPushProtocol, Self.pingProtocol]
@@ -75,6 +127,19 @@ public struct InboundConnection {
 
     /// Open Yamux streams.
     public var streamCount: Int { streams.count }
+
+    /// The dialer's first bytes: the `/noise` proposal with Noise message 1 pipelined behind it (nothing inbound).
+    public mutating func start() -> Output {
+        var out = Output()
+        guard case .security(var negotiation) = stage, case .outbound = direction, var noise = pendingNoise else {
+            return out
+        }
+        out.bytes = negotiation.start()
+        out.bytes += noise.start().bytesToSend
+        pendingNoise = noise
+        stage = .security(negotiation)
+        return out
+    }
 
     /// TCP bytes arrived.
     public mutating func receive(_ bytes: [UInt8], now: UInt64) -> Output {
@@ -109,16 +174,22 @@ public struct InboundConnection {
                 case .handshakeComplete(let peer):
                     remotePeer = peer
                     out.events.append(.secured(peer))
-                    stage = .muxer(noise, MultistreamListener(supported: [Self.yamuxProtocol]))
+                    var negotiation = Negotiation(direction, Self.yamuxProtocol)
+                    let proposal = negotiation.start()
+                    if !proposal.isEmpty {
+                        guard let sealed = try? noise.seal(proposal) else { return fail(&out, "noise seal") }
+                        out.bytes += sealed
+                    }
+                    stage = .muxer(noise, negotiation)
                     if !result.decryptedPlaintext.isEmpty { return muxerInput(result.decryptedPlaintext, &out, now) }
                 case nil:
                     stage = .handshake(noise)
                 }
-            case .muxer(var noise, let listener):
+            case .muxer(var noise, let negotiation):
                 let result = noise.receive(input)
                 input = []
                 if case .failed(let error) = result.event { return fail(&out, "noise: \(error)") }
-                stage = .muxer(noise, listener)
+                stage = .muxer(noise, negotiation)
                 return muxerInput(result.decryptedPlaintext, &out, now)
             case .muxed(var noise, let yamux):
                 let result = noise.receive(input)
@@ -134,8 +205,8 @@ public struct InboundConnection {
     /// Plaintext from Noise: muxer negotiation first, then Yamux frames.
     private mutating func muxerInput(_ plaintext: [UInt8], _ out: inout Output, _ now: UInt64) -> Output {
         switch stage {
-        case .muxer(let noise, var listener):
-            let result = listener.receive(plaintext)
+        case .muxer(let noise, var negotiation):
+            let result = negotiation.receive(plaintext)
             var noiseState = noise
             if !result.toSend.isEmpty {
                 guard let sealed = try? noiseState.seal(result.toSend) else { return fail(&out, "noise seal") }
@@ -143,13 +214,15 @@ public struct InboundConnection {
             }
             switch result.result {
             case nil:
-                stage = .muxer(noiseState, listener)
+                stage = .muxer(noiseState, negotiation)
                 return out
             case .failed(let error):
                 return fail(&out, "muxer negotiation: \(error)")
             case .negotiated(_, let remaining):
-                stage = .muxed(noiseState, YamuxSession(role: .server, config: yamuxConfig, now: now))
+                var yamux = YamuxSession(role: direction == .inbound ? .server : .client, config: yamuxConfig, now: now)
                 if let peer = remotePeer { out.events.append(.upgraded(peer)) }
+                if case .outbound = direction { askIdentify(&yamux) }
+                stage = .muxed(noiseState, yamux)
                 return remaining.isEmpty ? flushYamux(&out) : yamuxInput(remaining, &out, now)
             }
         case .muxed:
@@ -168,6 +241,14 @@ public struct InboundConnection {
         return flushYamux(&out)
     }
 
+    /// Opens an identify stream to the peer (outbound connections): its answer becomes ``ConnectionEvent/identified``.
+    private mutating func askIdentify(_ yamux: inout YamuxSession) {
+        guard let id = try? yamux.openStream() else { return }
+        var dialer = MultistreamDialer(proposals: [Self.identifyProtocol])
+        _ = try? yamux.write(id, dialer.start().toSend)
+        streams[id] = .askingIdentify(dialer, [])
+    }
+
     private mutating func handle(_ event: YamuxEvent, _ yamux: inout YamuxSession, _ out: inout Output, _ now: UInt64) {
         switch event {
         case .streamOpened(let id):
@@ -176,10 +257,19 @@ public struct InboundConnection {
             yamux.consumed(id, count: bytes.count, now: now)
             streamData(id, bytes, &yamux, &out)
         case .streamClosedByPeer(let id):
-            if case .push(let buffered) = streams[id], let peer = remotePeer,
-                let message = try? IdentifyMessage(bytes: Self.unframe(buffered))
-            {
-                out.events.append(.identifyPushed(peer, message))
+            if let peer = remotePeer {
+                switch streams[id] {
+                case .push(let buffered):
+                    if let message = try? IdentifyMessage(bytes: Self.unframe(buffered)) {
+                        out.events.append(.identifyPushed(peer, message))
+                    }
+                case .askingIdentify(nil, let buffered):
+                    if let message = try? IdentifyMessage(bytes: Self.unframe(buffered)) {
+                        out.events.append(.identified(peer, message))
+                    }
+                default:
+                    break
+                }
             }
             streams[id] = nil
             try? yamux.close(id)
@@ -230,6 +320,26 @@ public struct InboundConnection {
             let echo = responder.receive(bytes)
             streams[id] = .ping(responder)
             if !echo.isEmpty { _ = try? yamux.write(id, echo) }
+        case .askingIdentify(var dialer?, let buffered):
+            let result = dialer.receive(bytes)
+            switch result.result {
+            case nil: streams[id] = .askingIdentify(dialer, buffered)
+            case .failed:
+                streams[id] = nil
+                try? yamux.reset(id)
+            case .negotiated(_, let remaining):
+                streams[id] = .askingIdentify(nil, [])
+                try? yamux.close(id)  // our side is done: the request is the stream itself
+                if !remaining.isEmpty { streamData(id, remaining, &yamux, &out) }
+            }
+        case .askingIdentify(nil, var buffered):
+            guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
+                streams[id] = nil
+                try? yamux.reset(id)
+                return
+            }
+            buffered += bytes
+            streams[id] = .askingIdentify(nil, buffered)
         case .push(var buffered):
             guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
                 streams[id] = nil
@@ -285,14 +395,16 @@ public struct InboundConnection {
     }
 }
 
-/// What an inbound connection reports.
-public enum InboundConnectionEvent: Sendable, Equatable {
+/// What a connection reports.
+public enum ConnectionEvent: Sendable, Equatable {
     /// Noise finished: the remote is this peer.
     case secured(PeerID)
     /// Yamux is running: the connection is usable.
     case upgraded(PeerID)
     /// A stream negotiated this protocol.
     case streamProtocol(String)
+    /// The peer answered our identify request (outbound connections).
+    case identified(PeerID, IdentifyMessage)
     /// The peer pushed its identify state.
     case identifyPushed(PeerID, IdentifyMessage)
     /// The connection failed (it closes).
