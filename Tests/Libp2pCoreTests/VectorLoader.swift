@@ -1,15 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Loads a JSON vector file copied from `shared/vectors/` into the test bundle's `Vectors/`.
 enum VectorLoader {
-    struct Missing: Error { let name: String }
-
     static func load<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Vectors") else {
-            throw Missing(name: name)
-        }
-        return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+        try VectorFile.decode(T.self, named: name, in: .module)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Multistream
+import TestSupport
 import Testing
 import Wire
 
@@ -15,9 +16,7 @@ struct MultistreamVectors: Decodable {
     let transcripts: [Transcript]
 
     static func load() throws -> MultistreamVectors {
-        guard let url = Bundle.module.url(forResource: "multistream", withExtension: "json", subdirectory: "Vectors")
-        else { throw CocoaError(.fileNoSuchFile) }
-        return try JSONDecoder().decode(MultistreamVectors.self, from: Data(contentsOf: url))
+        try VectorFile.decode(MultistreamVectors.self, named: "multistream", in: .module)
     }
 }
 

@@ -1,9 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Loads `Vectors/stun_rfc5769.json` (copied from `shared/vectors/`).
 enum STUNVectors {
-    struct Missing: Error {}
 
     struct File: Decodable {
         let vectors: [Vector]
@@ -49,8 +49,6 @@ enum STUNVectors {
     }
 
     static func load() throws -> [Vector] {
-        guard let url = Bundle.module.url(forResource: "stun_rfc5769", withExtension: "json", subdirectory: "Vectors")
-        else { throw Missing() }
-        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).vectors
+        try VectorFile.decode(File.self, named: "stun_rfc5769", in: .module).vectors
     }
 }

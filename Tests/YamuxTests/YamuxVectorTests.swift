@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Wire
 import Yamux
@@ -17,12 +18,8 @@ struct YamuxVectors: Decodable {
     }
     let frames: [Frame]
 
-    struct Missing: Error {}
-
     static func load() throws -> [Frame] {
-        guard let url = Bundle.module.url(forResource: "yamux_frames", withExtension: "json", subdirectory: "Vectors")
-        else { throw Missing() }
-        return try JSONDecoder().decode(YamuxVectors.self, from: Data(contentsOf: url)).frames
+        try VectorFile.decode(YamuxVectors.self, named: "yamux_frames", in: .module).frames
     }
 }
 
