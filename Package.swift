@@ -35,6 +35,8 @@ let package = Package(
         // Pure codecs: HTTP/1.1 request parsing and response rendering; metrics registry and Prometheus text
         .target(name: "HTTP1", swiftSettings: swiftSettings),
         .target(name: "Metrics", swiftSettings: swiftSettings),
+        // Limits: pure per-IP token buckets shared by the roles
+        .target(name: "Limits", swiftSettings: swiftSettings),
         .target(name: "STUN", dependencies: ["Wire", "Crypto"], swiftSettings: swiftSettings),
         // Protocols: pure state machines
         .target(name: "Multistream", dependencies: ["Wire"], swiftSettings: swiftSettings),
@@ -54,7 +56,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "STUN", "Identify", "Node", "WaystoneRuntime",
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node",
+                "WaystoneRuntime",
                 "CLinux",
             ],
             swiftSettings: swiftSettings
@@ -96,6 +99,7 @@ let package = Package(
                 "FuzzHarness",
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "LimitsTests", dependencies: ["Limits"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "STUNTests", dependencies: ["STUN", "Wire", "Crypto", "TestSupport", "FuzzHarness"],

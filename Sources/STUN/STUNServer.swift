@@ -1,6 +1,6 @@
 /// The STUN Binding server as a pure function of one received message (sans-IO): RFC 8489 Binding with
 /// XOR-MAPPED-ADDRESS, RFC 3489 clients with MAPPED-ADDRESS, RFC 5780 NAT behaviour discovery when an alternate
-/// is configured. It keeps no state; rate limiting is ``STUNRateLimiter``'s and TCP framing ``STUNTCPFramer``'s.
+/// is configured. It keeps no state; rate limiting is the daemon's (`Limits.PerIPRateLimiter`) and TCP framing ``STUNTCPFramer``'s.
 ///
 /// Authentication: this server has no credentials. A Binding that carries USERNAME / MESSAGE-INTEGRITY
 /// (e.g. an ICE connectivity check aimed at it) is answered like any other Binding, without MESSAGE-INTEGRITY,

@@ -1,5 +1,5 @@
 /// What the STUN server answers with. Limits that need a clock or sockets (rate, TCP connections, idle time) are
-/// enforced by ``STUNRateLimiter`` and the daemon.
+/// enforced by the daemon (the per-IP limiter is `Limits.PerIPRateLimiter`).
 public struct STUNServerConfig: Sendable, Hashable {
     /// SOFTWARE attribute text; nil (the default) sends none, keeping responses minimal. Truncated to 127 characters.
     public var software: String?
@@ -62,9 +62,9 @@ public enum STUNDropReason: String, Sendable, CaseIterable, Hashable {
     case badFingerprint = "bad_fingerprint"
     /// Over ``STUNServerConfig/maxRequestBytes``.
     case tooLarge = "too_large"
-    /// Refused by the per-IP token bucket (``STUNRateLimiter``); decided by the daemon.
+    /// Refused by the per-IP token bucket (`Limits.PerIPRateLimiter`); decided by the daemon.
     case rateLimited = "rate_limited"
-    /// The source IP is in the penalty box (``STUNRateLimiter``); decided by the daemon.
+    /// The source IP is in the penalty box (`Limits.PerIPRateLimiter`); decided by the daemon.
     case penalized
 }
 

@@ -1,3 +1,4 @@
+import Limits
 import STUN
 import WaystoneRuntime
 
@@ -56,7 +57,7 @@ final class StunRole: DaemonRole {
 
     private let loop: EventLoop
     private let server: STUNServer
-    private var limiter: STUNRateLimiter
+    private var limiter: PerIPRateLimiter
     private let limits: WaystoneConfig.StunLimits
     private let metrics: StunMetrics
     private var udp: [SocketKey: UDPSocket] = [:]
@@ -77,7 +78,7 @@ final class StunRole: DaemonRole {
         idleNanoseconds = UInt64(config.limits.tcpIdleSeconds) * 1_000_000_000
         let plan = try Self.plan(config)
         server = STUNServer(config: plan.server)
-        limiter = STUNRateLimiter(
+        limiter = PerIPRateLimiter(
             requestsPerSecond: Double(config.limits.requestsPerSecondPerIP), burst: Double(config.limits.burstPerIP),
             penaltyNanoseconds: UInt64(config.limits.penaltySeconds) * 1_000_000_000,
             maxTrackedIPs: config.limits.maxTrackedIPs)

@@ -1,12 +1,12 @@
-import STUN
+import Limits
 import Testing
 
-@Suite struct STUNRateLimiterTests {
+@Suite struct PerIPRateLimiterTests {
     let second: UInt64 = 1_000_000_000
     let ip: [UInt8] = [203, 0, 113, 7]
 
     @Test func burstThenLimitedThenRefill() {
-        var l = STUNRateLimiter(requestsPerSecond: 10, burst: 5, penaltyNanoseconds: 0, maxTrackedIPs: 100)
+        var l = PerIPRateLimiter(requestsPerSecond: 10, burst: 5, penaltyNanoseconds: 0, maxTrackedIPs: 100)
         let t0: UInt64 = 42 * second
         for _ in 0..<5 { #expect(l.admit(ip: ip, now: t0) == .allowed) }
         #expect(l.admit(ip: ip, now: t0) == .limited)
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func penaltyBoxEnteredAndLeft() {
-        var l = STUNRateLimiter(requestsPerSecond: 10, burst: 5, penaltyNanoseconds: 30 * second, maxTrackedIPs: 100)
+        var l = PerIPRateLimiter(requestsPerSecond: 10, burst: 5, penaltyNanoseconds: 30 * second, maxTrackedIPs: 100)
         let t0: UInt64 = 0
         for _ in 0..<5 { #expect(l.admit(ip: ip, now: t0) == .allowed) }
         for _ in 0..<5 { #expect(l.admit(ip: ip, now: t0) == .limited) }
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func tableStaysBoundedAndEvictsStalest() {
-        var l = STUNRateLimiter(requestsPerSecond: 1, burst: 1, penaltyNanoseconds: second, maxTrackedIPs: 1000)
+        var l = PerIPRateLimiter(requestsPerSecond: 1, burst: 1, penaltyNanoseconds: second, maxTrackedIPs: 1000)
         #expect(l.admit(ip: ip, now: 0) == .allowed)
         #expect(l.admit(ip: ip, now: 0) == .limited)
         for i in 0..<100_000 {
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func zeroRateIsUnlimited() {
-        var l = STUNRateLimiter(requestsPerSecond: 0, burst: 0, penaltyNanoseconds: second, maxTrackedIPs: 10)
+        var l = PerIPRateLimiter(requestsPerSecond: 0, burst: 0, penaltyNanoseconds: second, maxTrackedIPs: 10)
         for i in 0..<10_000 { #expect(l.admit(ip: ip, now: UInt64(i)) == .allowed) }
         #expect(l.trackedCount == 0)
     }

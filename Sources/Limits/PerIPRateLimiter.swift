@@ -1,9 +1,9 @@
 /// The verdict on one request.
-public enum STUNAdmission: Sendable, Hashable {
+public enum RateLimitAdmission: Sendable, Hashable {
     case allowed
-    /// Over the token bucket: drop (reason `rate_limited`).
+    /// Over the token bucket (STUN counts it as `rate_limited`).
     case limited
-    /// In the penalty box: drop (reason `penalized`).
+    /// In the penalty box (STUN counts it as `penalized`).
     case penalized
 }
 
@@ -12,8 +12,8 @@ public enum STUNAdmission: Sendable, Hashable {
 ///
 /// An IP that is refused more than `burst` times within one window (the time to refill a full bucket, at least one
 /// second) is penalized for `penaltyNanoseconds`: everything it sends is dropped without touching its bucket.
-public struct STUNRateLimiter: Sendable {
-    public typealias Admission = STUNAdmission
+public struct PerIPRateLimiter: Sendable {
+    public typealias Admission = RateLimitAdmission
 
     struct Key: Hashable, Sendable {
         var high: UInt64
