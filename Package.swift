@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node",
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node", "Yamux",
                 "WaystoneRuntime",
                 "CLinux",
             ],

@@ -57,6 +57,20 @@ public enum ConfigSchema {
             "libp2p.limits.maxConnectionsPerIP", \.libp2p.limits.maxConnectionsPerIP, range: 1...1_000_000, default: 8,
             doc: "Concurrent inbound libp2p connections from one IP (go-libp2p's default is 8 per IPv4 /32)."),
         .integer(
+            "libp2p.limits.newConnectionsPerSecondPerIP", \.libp2p.limits.newConnectionsPerSecondPerIP,
+            range: 0...1_000_000, default: 1,
+            doc: "Token-bucket rate of new inbound connections per source IP (0: unlimited)."),
+        .integer(
+            "libp2p.limits.newConnectionsBurstPerIP", \.libp2p.limits.newConnectionsBurstPerIP, range: 1...1_000_000,
+            default: 16, doc: "New inbound connections one IP may open at once before the rate applies (go-libp2p: 16)."
+        ),
+        .integer(
+            "libp2p.limits.maxPendingHandshakes", \.libp2p.limits.maxPendingHandshakes, range: 1...1_000_000,
+            default: 512, doc: "Inbound connections still upgrading at once; more are closed at accept."),
+        .integer(
+            "libp2p.limits.maxStreamsPerConnection", \.libp2p.limits.maxStreamsPerConnection, range: 1...100_000,
+            default: 512, doc: "Concurrent Yamux streams per connection; more are reset (rust-libp2p stops at 512)."),
+        .integer(
             "libp2p.limits.handshakeTimeoutSeconds", \.libp2p.limits.handshakeTimeoutSeconds, range: 1...300,
             default: 15, doc: "Seconds an inbound connection has to finish multistream, Noise and Yamux."),
         .list(

@@ -29,7 +29,11 @@ public struct WaystoneConfig: Sendable, Equatable {
     public struct Libp2pLimits: Sendable, Equatable {
         public var maxConnections: Int
         public var maxConnectionsPerIP: Int
+        public var newConnectionsPerSecondPerIP: Int
+        public var newConnectionsBurstPerIP: Int
+        public var maxPendingHandshakes: Int
         public var handshakeTimeoutSeconds: Int
+        public var maxStreamsPerConnection: Int
     }
 
     /// `stun.*`: the STUN address observer (RFC 8489 Binding over UDP and TCP, RFC 5780).
@@ -80,7 +84,9 @@ public struct WaystoneConfig: Sendable, Equatable {
         metrics = MetricsSection(listen: .anyIPv4(port: 0), maxConnections: 0, readTimeoutSeconds: 0)
         libp2p = Libp2pSection(
             listen: [], announce: [], allowPrivateAddresses: false, peers: [],
-            limits: Libp2pLimits(maxConnections: 0, maxConnectionsPerIP: 0, handshakeTimeoutSeconds: 0))
+            limits: Libp2pLimits(
+                maxConnections: 0, maxConnectionsPerIP: 0, newConnectionsPerSecondPerIP: 0, newConnectionsBurstPerIP: 0,
+                maxPendingHandshakes: 0, handshakeTimeoutSeconds: 0, maxStreamsPerConnection: 0))
         stun = StunSection(
             listen: [], udp: false, tcp: false, software: "", alternatePort: 0, alternateAddresses: [],
             limits: StunLimits(

@@ -27,7 +27,9 @@ struct Libp2pMetrics {
             refusedFamily = try registry.counter(
                 "waystone_libp2p_connections_refused_total",
                 help: "Inbound libp2p connections closed at accept, by reason.", labelNames: ["reason"])
-            for reason in ["connection_limit", "connection_limit_per_ip"] { refusedFamily.labels(reason).inc(by: 0) }
+            for reason in ["connection_limit", "connection_limit_per_ip", "pending_handshakes", "rate_limited"] {
+                refusedFamily.labels(reason).inc(by: 0)
+            }
             handshakeFailures = try registry.counter(
                 "waystone_libp2p_handshake_failures_total",
                 help: "Inbound connections that failed before the upgrade completed, by reason.", labelNames: ["reason"]

@@ -1,9 +1,11 @@
 import Crypto
 import Identify
 import Libp2pCore
+import Limits
 import Metrics
 import Node
 import WaystoneRuntime
+import Yamux
 
 #if canImport(Glibc)
     import Glibc
@@ -23,10 +25,12 @@ final class Libp2pRole: DaemonRole {
         var handshakeTimer: TimerHandle?
         var tickTimer: TimerHandle?
         var upgraded = false
+        let isInbound: Bool
 
         init(connection: TCPConnection, machine: Libp2pConnection) {
             self.connection = connection
             self.machine = machine
+            isInbound = machine.direction == .inbound
         }
     }
 
@@ -65,6 +69,10 @@ final class Libp2pRole: DaemonRole {
     private let log: (String, [(String, String)]) -> Void
     private var sessions: [ObjectIdentifier: Session] = [:]
     private var connectionsPerIP: [[UInt8]: Int] = [:]
+    private var connectionRate: PerIPRateLimiter
+    /// Inbound connections not upgraded yet.
+    private var pendingHandshakes = 0
+    private let yamuxConfig: YamuxConfig
     /// What identify advertises: listen addresses and the signed peer record built from them.
     private var advertised: [Multiaddr] = []
     private var signedPeerRecord: [UInt8]?
@@ -79,6 +87,12 @@ final class Libp2pRole: DaemonRole {
         self.log = log
         limits = config.limits
         handshakeNanoseconds = UInt64(config.limits.handshakeTimeoutSeconds) * 1_000_000_000
+        connectionRate = PerIPRateLimiter(
+            requestsPerSecond: Double(config.limits.newConnectionsPerSecondPerIP),
+            burst: Double(config.limits.newConnectionsBurstPerIP), penaltyNanoseconds: 0, maxTrackedIPs: 100_000)
+        var yamux = YamuxConfig()
+        yamux.maxStreams = config.limits.maxStreamsPerConnection
+        yamuxConfig = yamux
         for text in config.peers {
             guard let multiaddr = try? Multiaddr(text), case (let transport?, let id?) = multiaddr.decapsulateP2P(),
                 let ip = transport.ipAddress, let port = transport.tcpPort,
@@ -172,6 +186,17 @@ final class Libp2pRole: DaemonRole {
             connection.close()
             return
         }
+        guard pendingHandshakes < limits.maxPendingHandshakes else {
+            metrics.refused("pending_handshakes")
+            connection.close()
+            return
+        }
+        guard connectionRate.admit(ip: connection.remoteAddress.addressBytes, now: loop.nowNanoseconds()) == .allowed
+        else {
+            metrics.refused("rate_limited")
+            connection.close()
+            return
+        }
         begin(connection, direction: .inbound)
     }
 
@@ -213,9 +238,9 @@ final class Libp2pRole: DaemonRole {
         let message = identifyMessage(observed: Self.multiaddr(connection.remoteAddress))
         var machine: Libp2pConnection
         do {
-            machine = try Libp2pConnection(direction: direction, identity: identity, randomBytes: SecureRandom.bytes) {
-                _ in message
-            }
+            machine = try Libp2pConnection(
+                direction: direction, identity: identity, randomBytes: SecureRandom.bytes, yamux: yamuxConfig
+            ) { _ in message }
         } catch {
             connection.close()
             return
@@ -225,6 +250,7 @@ final class Libp2pRole: DaemonRole {
         let opening = machine.start()
         let session = Session(connection: connection, machine: machine)
         sessions[key] = session
+        if session.isInbound { pendingHandshakes += 1 }
         metrics.connections.set(Double(sessions.count))
         connection.highWaterMark = 256 * 1024
         connection.onRead = { [unowned self, unowned session] _, bytes in
@@ -233,6 +259,7 @@ final class Libp2pRole: DaemonRole {
         connection.onClose = { [weak self, weak peer] _, _ in
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
+            if session.isInbound && !session.upgraded { self.pendingHandshakes -= 1 }
             let remaining = (self.connectionsPerIP[ip] ?? 1) - 1
             self.connectionsPerIP[ip] = remaining > 0 ? remaining : nil
             self.metrics.connections.set(Double(self.sessions.count))
@@ -251,6 +278,7 @@ final class Libp2pRole: DaemonRole {
         for event in output.events {
             switch event {
             case .upgraded:
+                if session.isInbound && !session.upgraded { pendingHandshakes -= 1 }
                 session.upgraded = true
                 if let timer = session.handshakeTimer { loop.cancel(timer) }
                 session.handshakeTimer = nil
