@@ -7,7 +7,7 @@ import Wire
 /// right behind them ("lazy", 0-RTT); with several it should not, since a `na` would make the listener read them as
 /// proposals. Feed the listener's bytes to ``receive(_:)``: on `na` the next proposal is sent; on the echo the result
 /// is ``MultistreamResult/negotiated(protocol:remaining:)`` with the bytes that followed the echo.
-public struct MultistreamDialer: Sendable {
+public struct MultistreamDialer: Sendable, MultistreamTokenHandler {
     private enum State: Sendable {
         case idle
         case awaitingAnswer(index: Int)
@@ -17,7 +17,7 @@ public struct MultistreamDialer: Sendable {
 
     public let config: MultistreamConfig
     public let proposals: [String]
-    private var framer: LengthPrefixedFramer
+    var reader: MultistreamTokenReader
     private var state = State.idle
     /// Whether the listener's header has arrived; a listener that answers before it is refused.
     private var sawHeader = false
@@ -26,7 +26,7 @@ public struct MultistreamDialer: Sendable {
     public init(proposals: [String], config: MultistreamConfig = MultistreamConfig()) {
         self.config = config
         self.proposals = proposals
-        self.framer = LengthPrefixedFramer(maxFrameSize: config.maxMessageLength)
+        self.reader = MultistreamTokenReader(maxMessageLength: config.maxMessageLength)
     }
 
     /// Returns the first write: `/multistream/1.0.0` and the first proposal. Fails with
@@ -55,23 +55,10 @@ public struct MultistreamDialer: Sendable {
         case .failed(let error): return MultistreamOutput(result: .failed(error))
         case .awaitingAnswer: break
         }
-        framer.append(bytes)
-        var output = MultistreamOutput()
-        while output.result == nil {
-            let token: String
-            do throws(MultistreamError) {
-                guard let next = try nextToken() else { break }
-                token = next
-            } catch {
-                output.result = fail(error)
-                break
-            }
-            handle(token, into: &output)
-        }
-        return output
+        return consume(bytes)
     }
 
-    private mutating func handle(_ token: String, into output: inout MultistreamOutput) {
+    mutating func handle(_ token: String, into output: inout MultistreamOutput) {
         guard sawHeader else {
             if token == MultistreamCodec.header {
                 sawHeader = true
@@ -83,7 +70,7 @@ public struct MultistreamDialer: Sendable {
         guard case .awaitingAnswer(let index) = state, index < proposals.count else { return }
         if token == proposals[index] {
             state = .negotiated(token)
-            output.result = .negotiated(protocol: token, remaining: framer.takeRemaining())
+            output.result = .negotiated(protocol: token, remaining: reader.takeRemaining())
         } else if token == MultistreamCodec.notAvailable {
             let next = index + 1
             guard next < proposals.count else {
@@ -97,20 +84,9 @@ public struct MultistreamDialer: Sendable {
         }
     }
 
-    private mutating func nextToken() throws(MultistreamError) -> String? {
-        let payload: [UInt8]?
-        do throws(WireError) {
-            payload = try framer.nextFrame()
-        } catch {
-            throw MultistreamError(error, limit: config.maxMessageLength)
-        }
-        guard let payload else { return nil }
-        return try MultistreamCodec.token(ofPayload: payload)
-    }
-
-    private mutating func fail(_ error: MultistreamError) -> MultistreamResult {
+    mutating func fail(_ error: MultistreamError) -> MultistreamResult {
         state = .failed(error)
-        _ = framer.takeRemaining()
+        _ = reader.takeRemaining()
         return .failed(error)
     }
 }

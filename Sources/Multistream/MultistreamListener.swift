@@ -7,7 +7,7 @@ import Wire
 /// echoes the first supported proposal, answers `na` to unsupported ones and `ls` with its advertised list. Bytes behind
 /// the accepted proposal come back in ``MultistreamResult/negotiated(protocol:remaining:)``. After a result, further
 /// calls return the same result (for `negotiated`, with the new bytes as `remaining`).
-public struct MultistreamListener: Sendable {
+public struct MultistreamListener: Sendable, MultistreamTokenHandler {
     private enum State: Sendable {
         case awaitingHeader
         case awaitingProposal(attempts: Int)
@@ -18,7 +18,7 @@ public struct MultistreamListener: Sendable {
     public let config: MultistreamConfig
     private let accepts: @Sendable (String) -> Bool
     private let advertised: [String]
-    private var framer: LengthPrefixedFramer
+    var reader: MultistreamTokenReader
     private var state = State.awaitingHeader
 
     /// A listener that accepts exactly `supported` and lists them (sorted) in answer to `ls`.
@@ -34,7 +34,7 @@ public struct MultistreamListener: Sendable {
         self.config = config
         self.accepts = accepts
         self.advertised = advertised
-        self.framer = LengthPrefixedFramer(maxFrameSize: config.maxMessageLength)
+        self.reader = MultistreamTokenReader(maxMessageLength: config.maxMessageLength)
     }
 
     /// Processes bytes received from the dialer.
@@ -45,23 +45,10 @@ public struct MultistreamListener: Sendable {
         case .failed(let error): return MultistreamOutput(result: .failed(error))
         case .awaitingHeader, .awaitingProposal: break
         }
-        framer.append(bytes)
-        var output = MultistreamOutput()
-        while output.result == nil {
-            let token: String
-            do throws(MultistreamError) {
-                guard let next = try nextToken() else { break }
-                token = next
-            } catch {
-                output.result = fail(error)
-                break
-            }
-            handle(token, into: &output)
-        }
-        return output
+        return consume(bytes)
     }
 
-    private mutating func handle(_ token: String, into output: inout MultistreamOutput) {
+    mutating func handle(_ token: String, into output: inout MultistreamOutput) {
         switch state {
         case .awaitingHeader:
             guard token == MultistreamCodec.header else {
@@ -74,7 +61,7 @@ public struct MultistreamListener: Sendable {
             if token != MultistreamCodec.list && token != MultistreamCodec.notAvailable && accepts(token) {
                 MultistreamCodec.append(token, to: &output.toSend)
                 state = .negotiated(token)
-                output.result = .negotiated(protocol: token, remaining: framer.takeRemaining())
+                output.result = .negotiated(protocol: token, remaining: reader.takeRemaining())
                 return
             }
             guard attempts < config.maxAttempts else {
@@ -92,20 +79,9 @@ public struct MultistreamListener: Sendable {
         }
     }
 
-    private mutating func nextToken() throws(MultistreamError) -> String? {
-        let payload: [UInt8]?
-        do throws(WireError) {
-            payload = try framer.nextFrame()
-        } catch {
-            throw MultistreamError(error, limit: config.maxMessageLength)
-        }
-        guard let payload else { return nil }
-        return try MultistreamCodec.token(ofPayload: payload)
-    }
-
-    private mutating func fail(_ error: MultistreamError) -> MultistreamResult {
+    mutating func fail(_ error: MultistreamError) -> MultistreamResult {
         state = .failed(error)
-        _ = framer.takeRemaining()
+        _ = reader.takeRemaining()
         return .failed(error)
     }
 }
