@@ -177,35 +177,32 @@ struct HTTPReply {
     }
 }
 
-/// A blocking loopback HTTP client socket with receive timeouts; keeps unread bytes for pipelined replies.
-final class BlockingClient {
+/// A blocking TCP client socket with receive timeouts that keeps unread bytes (pipelined replies); subclasses add
+/// the protocol's framing.
+class BlockingStream {
     enum ReadResult { case data, eof, timeout, error }
 
     let fd: Int32
-    private(set) var buffer: [UInt8] = []
+    let local: SocketAddress
+    fileprivate(set) var buffer: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`; nil if the connect fails.
-    init?(port: UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
+    /// Connects to `address`; nil if the connect fails (e.g. refused).
+    init?(connectTo address: SocketAddress) {
+        let fd = socket(address.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
-        var address = loopbackAddress(port: port)
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard rc == 0 else {
+        let rc = withSockaddr(address) { connect(fd, $0, $1) }
+        guard rc == 0, let local = localAddress(of: fd) else {
             close(fd)
             return nil
         }
+        self.fd = fd
+        self.local = local
     }
 
     deinit { close(fd) }
 
     @discardableResult
-    func send(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+    func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes {
@@ -220,15 +217,9 @@ final class BlockingClient {
         return true
     }
 
-    private func setReceiveTimeout(_ seconds: Double) {
-        let clamped = max(seconds, 0.005)
-        var value = timeval(tv_sec: Int(clamped), tv_usec: Int((clamped - Double(Int(clamped))) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
-    }
-
     /// One recv into `buffer`, waiting at most `timeout` seconds.
     func readMore(timeout: Double) -> ReadResult {
-        setReceiveTimeout(timeout)
+        setSocketReceiveTimeout(fd, timeout)
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
@@ -246,20 +237,21 @@ final class BlockingClient {
         }
     }
 
-    /// Reads one response (no body for HEAD) within `timeout` seconds; nil on timeout, EOF or a bad response.
-    func readResponse(isHead: Bool = false, timeout: Double = 3) -> HTTPReply? {
+    /// The first frame `parse` finds in the buffer (it returns the value and the bytes used), reading for at most
+    /// `timeout` seconds; nil on timeout, EOF or error.
+    func read<T>(timeout: Double, _ parse: ([UInt8]) -> (T, Int)?) -> T? {
         let deadline = monotonicSeconds() + timeout
         while true {
-            if let (reply, used) = Self.parse(buffer, isHead: isHead) {
+            if let (value, used) = parse(buffer) {
                 buffer.removeFirst(used)
-                return reply
+                return value
             }
             let remaining = deadline - monotonicSeconds()
             guard remaining > 0, readMore(timeout: remaining) == .data else { return nil }
         }
     }
 
-    /// Waits up to `timeout` seconds for the peer to close (EOF or reset); received data is kept.
+    /// Waits up to `timeout` seconds for the peer to close (EOF, reset or error); received data is kept.
     func waitForClose(timeout: Double) -> Bool {
         let deadline = monotonicSeconds() + timeout
         while true {
@@ -267,11 +259,27 @@ final class BlockingClient {
             guard remaining > 0 else { return false }
             switch readMore(timeout: remaining) {
             case .data: continue
-            case .eof: return true
+            case .eof, .error: return true
             case .timeout: return false
-            case .error: return true
             }
         }
+    }
+}
+
+/// A blocking loopback HTTP client.
+final class BlockingClient: BlockingStream {
+    /// Connects to 127.0.0.1:`port`; nil if the connect fails.
+    init?(port: UInt16) {
+        guard let address = try? SocketAddress.parse("127.0.0.1:\(port)") else { return nil }
+        super.init(connectTo: address)
+    }
+
+    @discardableResult
+    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+
+    /// Reads one response (no body for HEAD) within `timeout` seconds; nil on timeout, EOF or a bad response.
+    func readResponse(isHead: Bool = false, timeout: Double = 3) -> HTTPReply? {
+        read(timeout: timeout) { Self.parse($0, isHead: isHead) }
     }
 
     /// Reads everything until the peer closes (at most `timeout` seconds) and returns it as text.

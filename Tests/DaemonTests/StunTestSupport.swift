@@ -196,93 +196,17 @@ final class TCPHolder {
 }
 
 /// A blocking TCP client that reads STUN messages framed by their header length (RFC 8489 §6.2.2).
-final class StunStreamClient {
-    enum ReadResult { case data, eof, timeout }
-
-    let fd: Int32
-    let local: SocketAddress
-    private var buffer: [UInt8] = []
-
-    /// Connects to `address`; nil if the connect fails (e.g. refused).
-    init?(connectTo address: SocketAddress) {
-        let fd = socket(address.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        let rc = withSockaddr(address) { connect(fd, $0, $1) }
-        guard rc == 0, let local = localAddress(of: fd) else {
-            close(fd)
-            return nil
-        }
-        self.fd = fd
-        self.local = local
-    }
-
-    deinit { close(fd) }
-
+final class StunStreamClient: BlockingStream {
     var mapped: STUNAddress? { stunAddress(local) }
-
-    @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
-        }
-        return true
-    }
-
-    private func readMore(timeout: Double) -> ReadResult {
-        setSocketReceiveTimeout(fd, timeout)
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if n > 0 {
-                buffer.append(contentsOf: chunk[0..<n])
-                return .data
-            }
-            if n == 0 { return .eof }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .timeout
-            default: return .eof  // ECONNRESET and the like: the peer is gone.
-            }
-        }
-    }
 
     /// The next STUN message within `timeout` seconds; nil on timeout, EOF or undecodable bytes.
     func readMessage(timeout: Double = 2) -> STUNMessage? {
-        let deadline = monotonicSeconds() + timeout
-        while true {
-            if buffer.count >= 20 {
-                let total = 20 + (Int(buffer[2]) << 8 | Int(buffer[3]))
-                if buffer.count >= total {
-                    let frame = Array(buffer[0..<total])
-                    buffer.removeFirst(total)
-                    return try? STUNMessage.decode(frame)
-                }
-            }
-            let remaining = deadline - monotonicSeconds()
-            guard remaining > 0, readMore(timeout: remaining) == .data else { return nil }
+        let frame: [UInt8]? = read(timeout: timeout) { buffer in
+            guard buffer.count >= 20 else { return nil }
+            let total = 20 + (Int(buffer[2]) << 8 | Int(buffer[3]))
+            return buffer.count >= total ? (Array(buffer[0..<total]), total) : nil
         }
-    }
-
-    /// Waits up to `timeout` seconds for the peer to close (EOF or reset); data received meanwhile is kept.
-    func waitForClose(timeout: Double) -> Bool {
-        let deadline = monotonicSeconds() + timeout
-        while true {
-            let remaining = deadline - monotonicSeconds()
-            guard remaining > 0 else { return false }
-            switch readMore(timeout: remaining) {
-            case .data: continue
-            case .eof: return true
-            case .timeout: return false
-            }
-        }
+        return frame.flatMap { try? STUNMessage.decode($0) }
     }
 
     /// Bytes received and not yet returned.
