@@ -18,28 +18,7 @@ public enum Base58 {
 
     /// Encodes `bytes` as base58btc.
     public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let input = Array(bytes)
-        let zeros = input.prefix(while: { $0 == 0 }).count
-        // log(256)/log(58) ≈ 1.366, so 138/100 digits per byte is enough.
-        var digits = [UInt8](repeating: 0, count: (input.count - zeros) * 138 / 100 + 1)
-        var length = 0
-        for byte in input[zeros...] {
-            var carry = Int(byte)
-            var i = 0
-            var k = digits.count - 1
-            while (carry != 0 || i < length) && k >= 0 {
-                carry += 256 * Int(digits[k])
-                digits[k] = UInt8(truncatingIfNeeded: carry % 58)
-                carry /= 58
-                i += 1
-                k -= 1
-            }
-            length = i
-        }
-        var out = [UInt8](repeating: alphabet[0], count: zeros)
-        out.reserveCapacity(zeros + length)
-        for d in digits[(digits.count - length)...] { out.append(alphabet[Int(d)]) }
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: BigBase.encode(Array(bytes), alphabet: alphabet), as: UTF8.self)
     }
 
     /// Decodes a base58btc string.
@@ -50,26 +29,8 @@ public enum Base58 {
     {
         let chars = Array(string.utf8.prefix(maxEncodedLength + 1))
         guard chars.count <= maxEncodedLength else { throw .inputTooLarge(limit: maxEncodedLength) }
-        let ones = chars.prefix(while: { $0 == alphabet[0] }).count
-        // log(58)/log(256) ≈ 0.733.
-        var bytes = [UInt8](repeating: 0, count: (chars.count - ones) * 733 / 1000 + 1)
-        var length = 0
-        for c in chars[ones...] {
-            guard c < 128 else { throw .invalidCharacter }
-            let value = digitValues[Int(c)]
-            guard value != 0xFF else { throw .invalidCharacter }
-            var carry = Int(value)
-            var i = 0
-            var k = bytes.count - 1
-            while (carry != 0 || i < length) && k >= 0 {
-                carry += 58 * Int(bytes[k])
-                bytes[k] = UInt8(truncatingIfNeeded: carry)
-                carry >>= 8
-                i += 1
-                k -= 1
-            }
-            length = i
+        return try BigBase.decode(chars, base: 58, zeroDigit: alphabet[0]) { c in
+            c < 128 && digitValues[Int(c)] != 0xFF ? digitValues[Int(c)] : nil
         }
-        return [UInt8](repeating: 0, count: ones) + bytes[(bytes.count - length)...]
     }
 }

@@ -66,7 +66,7 @@ public enum Multibase {
         case .base32, .base32upper:
             bytes = try decodeBits(body, bitsPerChar: 5, value: base32Value)
         case .base36, .base36upper:
-            bytes = try decodeBigBase(body, base: 36, value: base36Value)
+            bytes = try BigBase.decode(body, base: 36, zeroDigit: UInt8(ascii: "0"), value: base36Value)
         case .base58btc:
             bytes = try Base58.decode(String(decoding: body, as: UTF8.self), maxEncodedLength: maxEncodedLength)
         case .base64:
@@ -91,9 +91,9 @@ public enum Multibase {
         case .base32upper:
             out += encodeBits(input, bitsPerChar: 5, alphabet: base32Alphabet).map(upper)
         case .base36:
-            out += encodeBigBase(input, alphabet: base36Alphabet)
+            out += BigBase.encode(input, alphabet: base36Alphabet)
         case .base36upper:
-            out += encodeBigBase(input, alphabet: base36Alphabet).map(upper)
+            out += BigBase.encode(input, alphabet: base36Alphabet).map(upper)
         case .base58btc:
             out += Array(Base58.encode(input).utf8)
         case .base64:
@@ -185,53 +185,6 @@ public enum Multibase {
             buffer &= (1 << UInt32(bits)) - 1
         }
         if bits > 0 { out.append(alphabet[Int((buffer << UInt32(bitsPerChar - bits)) & mask)]) }
-        return out
-    }
-
-    /// Big-number base conversion (base36); each leading zero digit stands for one leading zero byte.
-    private static func decodeBigBase(
-        _ body: ArraySlice<UInt8>, base: Int, value: (UInt8) -> UInt8?
-    ) throws(WireError) -> [UInt8] {
-        let zeros = body.prefix(while: { $0 == UInt8(ascii: "0") }).count
-        var bytes = [UInt8](repeating: 0, count: body.count - zeros)  // base < 256: never more bytes than digits
-        var length = 0
-        for c in body.dropFirst(zeros) {
-            guard let v = value(c), Int(v) < base else { throw .invalidCharacter }
-            var carry = Int(v)
-            var i = 0
-            var k = bytes.count - 1
-            while (carry != 0 || i < length) && k >= 0 {
-                carry += base * Int(bytes[k])
-                bytes[k] = UInt8(truncatingIfNeeded: carry)
-                carry >>= 8
-                i += 1
-                k -= 1
-            }
-            length = i
-        }
-        return [UInt8](repeating: 0, count: zeros) + bytes[(bytes.count - length)...]
-    }
-
-    private static func encodeBigBase(_ input: [UInt8], alphabet: [UInt8]) -> [UInt8] {
-        let base = alphabet.count
-        let zeros = input.prefix(while: { $0 == 0 }).count
-        var digits = [UInt8](repeating: 0, count: (input.count - zeros) * 2 + 1)  // log(256)/log(36) < 2
-        var length = 0
-        for byte in input[zeros...] {
-            var carry = Int(byte)
-            var i = 0
-            var k = digits.count - 1
-            while (carry != 0 || i < length) && k >= 0 {
-                carry += 256 * Int(digits[k])
-                digits[k] = UInt8(truncatingIfNeeded: carry % base)
-                carry /= base
-                i += 1
-                k -= 1
-            }
-            length = i
-        }
-        var out = [UInt8](repeating: alphabet[0], count: zeros)
-        for d in digits[(digits.count - length)...] { out.append(alphabet[Int(d)]) }
         return out
     }
 }
