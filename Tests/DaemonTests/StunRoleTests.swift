@@ -587,6 +587,22 @@ import WaystoneRuntime
         }
     }
 
+    /// Each transport can be switched off: only the other one is bound and answers.
+    @Test func eachTransportCanBeSwitchedOff() throws {
+        let udpOnly = try StunRoleHarness { $0.tcp = false }
+        defer { udpOnly.stop() }
+        #expect(udpOnly.boundAddresses.allSatisfy { $0.hasPrefix("udp/") } && udpOnly.boundAddresses.count == 1)
+        let client = try #require(UDPClient(bindTo: socketAddress("127.0.0.1:0")))
+        #expect(client.exchange(stunRequest(), with: udpOnly.udp) != nil)
+
+        let tcpOnly = try StunRoleHarness { $0.udp = false }
+        defer { tcpOnly.stop() }
+        #expect(tcpOnly.boundAddresses.allSatisfy { $0.hasPrefix("tcp/") } && tcpOnly.boundAddresses.count == 1)
+        let stream = try #require(StunStreamClient(connectTo: tcpOnly.tcp))
+        #expect(stream.send(stunRequest()))
+        #expect(stream.readMessage()?.xorMappedAddress() == stream.mapped)
+    }
+
     /// With several listen addresses of one family, each answers from itself (not from the last one bound).
     @Test func severalListenAddressesEachAnswerFromThemselves() throws {
         var harness: StunRoleHarness?
