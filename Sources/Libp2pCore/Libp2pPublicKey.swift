@@ -66,6 +66,12 @@ public struct Libp2pPublicKey: Hashable, Sendable, CustomStringConvertible {
         return try? Ed25519PublicKey(rawRepresentation: data)
     }
 
+    /// The modulus size of an RSA key, `nil` for other types.
+    public var rsaBits: Int? {
+        guard type == .rsa else { return nil }
+        return try? RSAPublicKey(derRepresentation: data).bits
+    }
+
     /// The peer ID derived from this key.
     public var peerID: PeerID {
         PeerID(publicKey: self)

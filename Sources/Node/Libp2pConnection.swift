@@ -10,9 +10,10 @@ import Yamux
 ///
 /// Upgrade: multistream-select `/noise` → Noise XX → multistream-select `/yamux/1.0.0` inside Noise → Yamux →
 /// per-stream multistream-select → the protocol: identify (`/ipfs/id/1.0.0`: one length-prefixed message, then
-/// FIN), ping (`/ipfs/ping/1.0.0`: echo), identify push (`/ipfs/id/push/1.0.0`: read and applied). The listener side
-/// answers; the dialer side proposes (pipelined: `/noise` and Noise message 1 go out together) and, once upgraded,
-/// asks the peer for its identify. Bytes that arrive behind a negotiation are passed on, never lost.
+/// FIN), ping (`/ipfs/ping/1.0.0`: echo), identify push (`/ipfs/id/push/1.0.0`: read and reported). The listener
+/// side answers; the dialer side proposes (pipelined: `/noise` and Noise message 1 go out together). Once upgraded,
+/// either side asks the peer for its identify, and ``pushIdentify(now:)`` sends ours again when it changed. Bytes
+/// that arrive behind a negotiation are passed on, never lost.
 public struct Libp2pConnection {
     /// Which side of the TCP connection we are.
     public enum Direction: Sendable, Equatable {
@@ -76,6 +77,8 @@ public struct Libp2pConnection {
         case push([UInt8])
         /// Our identify request: negotiating, then collecting the peer's message until its FIN.
         case askingIdentify(MultistreamDialer?, [UInt8])
+        /// Our identify push: negotiating; the message follows the peer's confirmation, then FIN.
+        case pushing(MultistreamDialer)
         case done
     }
 
@@ -89,8 +92,12 @@ public struct Libp2pConnection {
 
     private var stage: Stage
     private var streams: [UInt32: StreamState] = [:]
+    /// The protocol each open inbound stream negotiated, and how many are open per protocol.
+    private var inboundProtocolOf: [UInt32: String] = [:]
+    public private(set) var openInboundStreams: [String: Int] = [:]
     private let identify: (PeerID) -> IdentifyMessage
     private let streamProtocols: Set<String>
+    private let limits: ConnectionLimits
     public private(set) var remotePeer: PeerID?
 
     public let direction: Direction
@@ -99,17 +106,22 @@ public struct Libp2pConnection {
     ///   - identify: the identify message for this connection (observedAddr set by the caller), given the peer.
     public init(
         direction: Direction = .inbound, identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8],
-        yamux: YamuxConfig = YamuxConfig(), identify: @escaping (PeerID) -> IdentifyMessage
+        yamux: YamuxConfig = YamuxConfig(), limits: ConnectionLimits = ConnectionLimits(),
+        identify: @escaping (PeerID) -> IdentifyMessage
     ) throws(NoiseError) {
         self.direction = direction
+        self.limits = limits
         // Noise keys are drawn now so the machine stays a pure function of its inputs afterwards.
+        var noise: NoiseMachine
         switch direction {
         case .inbound:
-            pendingNoise = try NoiseMachine(role: .responder, identity: identity, randomBytes: randomBytes)
+            noise = try NoiseMachine(role: .responder, identity: identity, randomBytes: randomBytes)
         case .outbound(let peer):
-            pendingNoise = try NoiseMachine(
+            noise = try NoiseMachine(
                 role: .initiator, identity: identity, expectedRemotePeer: peer, randomBytes: randomBytes)
         }
+        noise.maxRSAKeyBits = limits.maxRSAKeyBits
+        pendingNoise = noise
         stage = .security(Negotiation(direction, Self.noiseProtocol))
         yamuxConfig = yamux
         self.identify = identify
@@ -127,6 +139,20 @@ public struct Libp2pConnection {
 
     /// Open Yamux streams.
     public var streamCount: Int { streams.count }
+
+    /// Bytes this connection holds for the peer or from it: Yamux send queues and unsent frames, and partial
+    /// identify messages being collected. The caller adds its socket's write queue.
+    public var bufferedBytes: Int {
+        var total = 0
+        if case .muxed(_, let yamux) = stage { total += yamux.queuedBytesTotal + yamux.pendingOutputCount }
+        for state in streams.values {
+            switch state {
+            case .push(let buffered), .askingIdentify(_, let buffered): total += buffered.count
+            default: break
+            }
+        }
+        return total
+    }
 
     /// The dialer's first bytes: the `/noise` proposal with Noise message 1 pipelined behind it (nothing inbound).
     public mutating func start() -> Output {
@@ -221,7 +247,7 @@ public struct Libp2pConnection {
             case .negotiated(_, let remaining):
                 var yamux = YamuxSession(role: direction == .inbound ? .server : .client, config: yamuxConfig, now: now)
                 if let peer = remotePeer { out.events.append(.upgraded(peer)) }
-                if case .outbound = direction { askIdentify(&yamux) }
+                if limits.asksIdentify { openStream(&yamux, Self.identifyProtocol) { .askingIdentify($0, []) } }
                 stage = .muxed(noiseState, yamux)
                 return remaining.isEmpty ? flushYamux(&out) : yamuxInput(remaining, &out, now)
             }
@@ -241,12 +267,34 @@ public struct Libp2pConnection {
         return flushYamux(&out)
     }
 
-    /// Opens an identify stream to the peer (outbound connections): its answer becomes ``ConnectionEvent/identified``.
-    private mutating func askIdentify(_ yamux: inout YamuxSession) {
+    /// Opens a stream proposing `proto`; `state` receives the dialer that waits for the peer's answer. The identify
+    /// request's answer becomes ``ConnectionEvent/identified``.
+    private mutating func openStream(
+        _ yamux: inout YamuxSession, _ proto: String, as state: (MultistreamDialer) -> StreamState
+    ) {
         guard let id = try? yamux.openStream() else { return }
-        var dialer = MultistreamDialer(proposals: [Self.identifyProtocol])
+        var dialer = MultistreamDialer(proposals: [proto])
         _ = try? yamux.write(id, dialer.start().toSend)
-        streams[id] = .askingIdentify(dialer, [])
+        streams[id] = state(dialer)
+    }
+
+    /// Sends our identify again on a new `/ipfs/id/push/1.0.0` stream (after our addresses changed). The message is
+    /// taken from the `identify` closure when the peer accepts the protocol; a peer that refuses it gets nothing.
+    public mutating func pushIdentify(now: UInt64) -> Output {
+        var out = Output()
+        guard case .muxed(let noise, var yamux) = stage else { return out }
+        openStream(&yamux, Self.identifyPushProtocol, as: StreamState.pushing)
+        stage = .muxed(noise, yamux)
+        return flushYamux(&out)
+    }
+
+    /// Forgets a stream; an inbound one stops counting against its protocol's limit.
+    private mutating func forget(_ id: UInt32, _ out: inout Output) {
+        streams[id] = nil
+        guard let name = inboundProtocolOf.removeValue(forKey: id) else { return }
+        let remaining = (openInboundStreams[name] ?? 1) - 1
+        openInboundStreams[name] = remaining > 0 ? remaining : nil
+        out.events.append(.streamEnded(name))
     }
 
     private mutating func handle(_ event: YamuxEvent, _ yamux: inout YamuxSession, _ out: inout Output, _ now: UInt64) {
@@ -271,10 +319,12 @@ public struct Libp2pConnection {
                     break
                 }
             }
-            streams[id] = nil
+            forget(id, &out)
             try? yamux.close(id)
         case .streamReset(let id, _):
-            streams[id] = nil
+            forget(id, &out)
+        case .streamRefused:
+            out.events.append(.streamRefused(protocol: nil))
         case .goAway:
             out.close = true
         case .sessionFailed(let error):
@@ -295,9 +345,18 @@ public struct Libp2pConnection {
             case nil:
                 streams[id] = .negotiating(listener)
             case .failed:
-                streams[id] = nil
+                forget(id, &out)
                 try? yamux.reset(id)
             case .negotiated(let name, let remaining):
+                let open = openInboundStreams[name, default: 0]
+                guard limits.maxInboundStreamsPerProtocol == 0 || open < limits.maxInboundStreamsPerProtocol else {
+                    forget(id, &out)
+                    try? yamux.reset(id)
+                    out.events.append(.streamRefused(protocol: name))
+                    return
+                }
+                openInboundStreams[name] = open + 1
+                inboundProtocolOf[id] = name
                 out.events.append(.streamProtocol(name))
                 switch name {
                 case Self.identifyProtocol:
@@ -325,7 +384,7 @@ public struct Libp2pConnection {
             switch result.result {
             case nil: streams[id] = .askingIdentify(dialer, buffered)
             case .failed:
-                streams[id] = nil
+                forget(id, &out)
                 try? yamux.reset(id)
             case .negotiated(_, let remaining):
                 streams[id] = .askingIdentify(nil, [])
@@ -334,7 +393,7 @@ public struct Libp2pConnection {
             }
         case .askingIdentify(nil, var buffered):
             guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
-                streams[id] = nil
+                forget(id, &out)
                 try? yamux.reset(id)
                 return
             }
@@ -342,12 +401,30 @@ public struct Libp2pConnection {
             streams[id] = .askingIdentify(nil, buffered)
         case .push(var buffered):
             guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
-                streams[id] = nil
+                forget(id, &out)
                 try? yamux.reset(id)
                 return
             }
             buffered += bytes
             streams[id] = .push(buffered)
+        case .pushing(var dialer):
+            let result = dialer.receive(bytes)
+            switch result.result {
+            case nil:
+                streams[id] = .pushing(dialer)
+            case .failed:
+                forget(id, &out)
+                try? yamux.reset(id)
+            case .negotiated:
+                if let peer = remotePeer {
+                    var framed: [UInt8] = []
+                    framed.appendLengthPrefixed(identify(peer).bytes)
+                    _ = try? yamux.write(id, framed)
+                    out.events.append(.identifyPushSent(peer))
+                }
+                try? yamux.close(id)
+                streams[id] = .done
+            }
         case .done:
             break
         }
@@ -401,12 +478,19 @@ public enum ConnectionEvent: Sendable, Equatable {
     case secured(PeerID)
     /// Yamux is running: the connection is usable.
     case upgraded(PeerID)
-    /// A stream negotiated this protocol.
+    /// An inbound stream negotiated this protocol (it counts as open until ``streamEnded(_:)``).
     case streamProtocol(String)
-    /// The peer answered our identify request (outbound connections).
+    /// An inbound stream of this protocol ended (FIN from the peer, reset, or refused after negotiation).
+    case streamEnded(String)
+    /// An inbound stream was refused: over ``ConnectionLimits/maxInboundStreamsPerProtocol`` for `protocol`, or
+    /// (`protocol` nil) over the Yamux stream limit of the connection.
+    case streamRefused(protocol: String?)
+    /// The peer answered our identify request.
     case identified(PeerID, IdentifyMessage)
     /// The peer pushed its identify state.
     case identifyPushed(PeerID, IdentifyMessage)
+    /// Our identify push was accepted and sent.
+    case identifyPushSent(PeerID)
     /// The connection failed (it closes).
     case failed(String)
 }

@@ -51,6 +51,8 @@ public struct NoiseMachine: Sendable {
     public private(set) var remotePeer: PeerID?
     /// The remote's identity key, once the handshake is complete.
     public private(set) var remotePublicKey: Libp2pPublicKey?
+    /// RSA identity keys above this many bits are refused before their signature is checked.
+    public var maxRSAKeyBits = RSAPublicKey.maxBits
 
     /// A machine with the given Noise static and ephemeral keys (fixed keys make transcripts reproducible).
     /// - Parameter expectedRemotePeer: the peer the dialer dialed; the handshake fails on any other.
@@ -176,8 +178,11 @@ public struct NoiseMachine: Sendable {
         guard let remoteStatic = handshake.remoteStaticKey else { throw .invalidState }
         let key: Libp2pPublicKey
         let valid: Bool
-        do {
+        do throws(KeyError) {
             key = try Libp2pPublicKey(protobufBytes: keyBytes)
+            if key.type == .rsa, let bits = key.rsaBits, bits > maxRSAKeyBits {
+                throw KeyError.crypto(.unsupportedKeySize(bits: bits))
+            }
             valid = try key.isValidSignature(
                 signature, for: NoiseHandshakePayload.signedMessage(staticKey: remoteStatic))
         } catch {

@@ -8,6 +8,8 @@ public enum YamuxEvent: Sendable, Equatable {
     case data(UInt32, [UInt8])
     /// The peer half-closed the stream (FIN): no more data will arrive on it.
     case streamClosedByPeer(UInt32)
+    /// A stream the peer opened was refused with RST: `maxStreams` open already (or GoAway sent).
+    case streamRefused(UInt32)
     /// The peer reset (or refused) the stream; `code` is a RST window update's Length (go-yamux v5), else 0.
     case streamReset(UInt32, code: UInt32)
     /// The peer ends the session; existing streams may finish, no new ones.

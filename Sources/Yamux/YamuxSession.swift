@@ -76,6 +76,8 @@ public struct YamuxSession: Sendable {
     public func queuedBytes(of id: UInt32) -> Int? { streams[id]?.queuedCount }
     /// Bytes waiting in `pendingOutput` (without flushing queues).
     public var pendingOutputCount: Int { output.count }
+    /// Bytes queued by `write` on all streams, waiting for the peer's windows.
+    public var queuedBytesTotal: Int { totalQueued }
 
     // MARK: - Commands
 
@@ -380,6 +382,7 @@ extension YamuxSession {
                 // Refuse as go-yamux does beyond its limits: RST, drain whatever came with the SYN.
                 emitReply(YamuxHeader(type: .windowUpdate, flags: .rst, streamID: id, length: 0))
                 expectBody(h, deliver: false, finAfter: false)
+                events.append(.streamRefused(id))
                 return
             }
             addStream(id, outbound: false, now: now)

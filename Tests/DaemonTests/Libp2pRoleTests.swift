@@ -16,6 +16,25 @@ import WaystoneRuntime
         #expect(Libp2pRole.expand([try SocketAddress.parse("[::1]:5")]).map(\.description) == ["/ip6/::1/tcp/5"])
     }
 
+    /// A private `libp2p.peers` address is refused at start unless private addresses are allowed.
+    @Test func privatePeersNeedAllowPrivateAddresses() throws {
+        let runner = try LoopRunner()
+        defer { runner.stop() }
+        var config = WaystoneConfig().libp2p
+        config.listen = []
+        config.peers = ["/ip4/10.1.2.3/tcp/4001/p2p/\(Libp2pPrivateKey.generateEd25519().peerID)"]
+        let make = {
+            try Libp2pRole(
+                config: config, isDefaultListen: false, identity: Libp2pPrivateKey.generateEd25519(),
+                loop: runner.loop, metrics: Libp2pMetrics(registry: MetricsRegistry()), warn: { _ in },
+                log: { _, _ in })
+        }
+        #expect(throws: Libp2pRole.StartError.self) { _ = try make() }
+        config.allowPrivateAddresses = true
+        let role = try make()
+        role.stopAcceptingWork()
+    }
+
     /// Public-address filtering used for announcements.
     @Test(arguments: [
         ("/ip4/8.8.8.8/tcp/1", true), ("/ip4/10.1.2.3/tcp/1", false), ("/ip4/100.64.0.1/tcp/1", false),
@@ -93,5 +112,100 @@ import WaystoneRuntime
             waitUntil(timeout: 2) {
                 sampleValue(h.registry.render(), #"waystone_libp2p_handshake_failures_total{reason="timeout"}"#) == 1
             })
+    }
+}
+
+/// Two roles on one loop, the second dialing the first (`libp2p.peers`): both identify each other into their
+/// peerstores, and a change of the first one's interface addresses is pushed to the second.
+@Suite(.serialized) struct Libp2pRolePeerTests {
+    @Test func peersIdentifyBothWaysAndAddressChangesArePushed() throws {
+        let runner = try LoopRunner()
+        let (registryA, registryB) = (MetricsRegistry(), MetricsRegistry())
+        let interfaces = Locked<[String]>(["127.0.0.1"])
+        let keyA = Libp2pPrivateKey.generateEd25519()
+        var configA = WaystoneConfig().libp2p
+        configA.listen = ["/ip4/0.0.0.0/tcp/0"]
+        configA.allowPrivateAddresses = true
+        configA.addressRefreshSeconds = 0
+        let roleA = try Libp2pRole(
+            config: configA, isDefaultListen: false, identity: keyA, loop: runner.loop,
+            metrics: Libp2pMetrics(registry: registryA), warn: { _ in }, log: { _, _ in },
+            interfaceAddresses: { port in interfaces.value.compactMap { try? SocketAddress.parse("\($0):\(port)") } })
+        let port = try #require(roleA.boundAddresses.first?.split(separator: "/").last)
+        var configB = WaystoneConfig().libp2p
+        configB.listen = ["/ip4/127.0.0.1/tcp/0"]
+        configB.allowPrivateAddresses = true
+        configB.peers = ["/ip4/127.0.0.1/tcp/\(port)/p2p/\(keyA.peerID)"]
+        let roleB = try Libp2pRole(
+            config: configB, isDefaultListen: false, identity: Libp2pPrivateKey.generateEd25519(), loop: runner.loop,
+            metrics: Libp2pMetrics(registry: registryB), warn: { _ in }, log: { _, _ in })
+        runner.start()
+        defer { runner.stop() }
+        func value(_ registry: MetricsRegistry, _ sample: String) -> Double? { sampleValue(registry.render(), sample) }
+
+        for registry in [registryA, registryB] {
+            #expect(waitUntil(timeout: 5) { value(registry, #"libp2p_identify_identify_total{dir="received"}"#) == 1 })
+            #expect(value(registry, #"libp2p_identify_identify_total{dir="sent"}"#) == 1)
+            #expect(value(registry, "waystone_libp2p_peerstore_peers") == 1)
+        }
+        #expect(
+            value(
+                registryA,
+                #"libp2p_swarm_connections_opened_total{dir="inbound",transport="tcp",security="noise",muxer="yamux"}"#)
+                == 1)
+        #expect(
+            value(
+                registryA,
+                #"libp2p_swarm_handshake_latency_seconds_count{transport="tcp",security="noise",muxer="yamux"}"#)
+                == 1)
+
+        let boxes = UncheckedBox((roleA, roleB))
+        let addressesOfA = Locked<[String]>([])
+        func readPeerstoreOfB() {
+            runner.loop.execute {
+                addressesOfA.value = boxes.value.1.peerstore[keyA.peerID]?.addresses.map(\.description) ?? []
+            }
+        }
+        readPeerstoreOfB()
+        #expect(waitUntil(timeout: 2) { addressesOfA.value == ["/ip4/127.0.0.1/tcp/\(port)"] })
+
+        interfaces.value = ["127.0.0.1", "127.0.0.2"]
+        runner.loop.execute { boxes.value.0.refreshAddresses() }
+        #expect(
+            waitUntil(timeout: 5) { value(registryB, #"libp2p_identify_identify_push_total{dir="received"}"#) == 1 })
+        #expect(value(registryA, #"libp2p_identify_identify_push_total{dir="sent"}"#) == 1)
+        #expect(value(registryA, #"libp2p_identify_identify_pushes_triggered_total{trigger="address_change"}"#) == 1)
+        readPeerstoreOfB()
+        #expect(
+            waitUntil(timeout: 2) {
+                addressesOfA.value == ["/ip4/127.0.0.1/tcp/\(port)", "/ip4/127.0.0.2/tcp/\(port)"]
+            })
+        // Unchanged addresses push nothing.
+        runner.loop.execute { boxes.value.0.refreshAddresses() }
+        readPeerstoreOfB()
+        #expect(waitUntil(timeout: 2) { !addressesOfA.value.isEmpty })
+        #expect(value(registryA, #"libp2p_identify_identify_pushes_triggered_total{trigger="address_change"}"#) == 1)
+    }
+
+    /// The buffered-bytes limits: per connection always, the total only against a connection that grew; 0 is off.
+    @Test func memoryLimitsPickTheirScope() {
+        var limits = WaystoneConfig().libp2p.limits
+        limits.maxBufferedBytesPerConnection = 100
+        limits.maxBufferedBytes = 1000
+        #expect(Libp2pRole.memoryScope(connection: 101, total: 101, grew: false, limits: limits) == "connection")
+        #expect(Libp2pRole.memoryScope(connection: 100, total: 1000, grew: true, limits: limits) == nil)
+        #expect(Libp2pRole.memoryScope(connection: 50, total: 1001, grew: true, limits: limits) == "system")
+        #expect(Libp2pRole.memoryScope(connection: 50, total: 5000, grew: false, limits: limits) == nil)
+        limits.maxBufferedBytesPerConnection = 0
+        limits.maxBufferedBytes = 0
+        #expect(Libp2pRole.memoryScope(connection: 1 << 30, total: 1 << 40, grew: true, limits: limits) == nil)
+    }
+
+    /// Per-IP limits count IPv4 addresses and IPv6 /56 prefixes.
+    @Test func ipGroupsAreAddressesAndSlash56() throws {
+        let group = { (text: String) in Libp2pRole.ipGroup(try SocketAddress.parse(text)) }
+        #expect(try group("1.2.3.4:1") == [1, 2, 3, 4])
+        #expect(try group("[2001:db8:aa:bb01::1]:1") == group("[2001:db8:aa:bbff:ffff::9]:2"))
+        #expect(try group("[2001:db8:aa:bb01::1]:1") != group("[2001:db8:aa:bc01::1]:1"))
     }
 }

@@ -59,11 +59,20 @@ done
 [ $ok -eq 100 ] && pass "100 streams opened, echoed and closed" || fail "100 streams: $ok echoed"
 
 http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics.txt"
-grep -q '^libp2p_swarm_connections_opened_total{dir="inbound"} [1-9]' "$WORK/metrics.txt" \
+grep -q '^libp2p_swarm_connections_opened_total{dir="inbound",transport="tcp",security="noise",muxer="yamux"} [1-9]' "$WORK/metrics.txt" \
   && pass "metrics: inbound connection upgraded" || fail "metrics upgraded" "$(grep libp2p_ "$WORK/metrics.txt")"
 pings=$(awk '/^waystone_libp2p_streams_total\{protocol="\/ipfs\/ping\/1.0.0"\}/ {print $2}' "$WORK/metrics.txt")
 [ "${pings:-0}" -ge 101 ] 2>/dev/null && pass "metrics: $pings ping streams counted" \
   || fail "metrics streams ($pings)" "$(grep streams_total "$WORK/metrics.txt")"
+value() { awk -v k="$1" '$1 == k {print $2}' "$WORK/metrics.txt"; }
+[ "$(value 'libp2p_identify_identify_total{dir="received"}')" -ge 1 ] 2>/dev/null \
+  && [ "$(value waystone_libp2p_peerstore_peers)" -ge 1 ] 2>/dev/null \
+  && pass "waystone asked p2pd's identify on the inbound connection and keeps it in its peerstore" \
+  || fail "identify of the inbound peer" "$(grep -E 'identify|peerstore' "$WORK/metrics.txt")"
+[ "$(value 'libp2p_swarm_handshake_latency_seconds_count{transport="tcp",security="noise",muxer="yamux"}')" -ge 1 ] \
+  2>/dev/null && pass "metrics: handshake latency observed" || fail "handshake latency" "$(grep latency "$WORK/metrics.txt")"
+[ "$(value 'waystone_libp2p_open_streams{protocol="/ipfs/ping/1.0.0"}')" = 0 ] \
+  && pass "metrics: no ping stream left open after 100 closed" || fail "open ping streams" "$(grep open_streams "$WORK/metrics.txt")"
 out=$(promtool check metrics <"$WORK/metrics.txt" 2>&1) && [ -z "$out" ] && pass "promtool check metrics: clean" \
   || fail "promtool" "$out"
 
@@ -84,7 +93,7 @@ grep -q "^$DIALER_ID " <<<"$peers" && pass "p2pd lists the dialing waystone" || 
 out=$(ctl ping "$DIALER_ID" --count 1 2>&1) && pass "p2pd pings over the connection waystone dialed" \
   || fail "ping over the outbound connection" "$out"
 http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics2.txt"
-grep -q '^libp2p_swarm_connections_opened_total{dir="outbound"} [1-9]' "$WORK/metrics2.txt" \
+grep -q '^libp2p_swarm_connections_opened_total{dir="outbound",transport="tcp",security="noise",muxer="yamux"} [1-9]' "$WORK/metrics2.txt" \
   && pass "metrics: outbound connection upgraded" || fail "metrics outbound" "$(grep opened "$WORK/metrics2.txt")"
 kill -TERM "$DAEMON_PID"; set +e; wait_exit "$DAEMON_PID" 15; rc=$?; set -e
 [ $rc -eq 0 ] && pass "dialing waystone stops cleanly" || fail "dialing waystone exit code $rc"

@@ -36,7 +36,7 @@ done <"$WORK/py.out"
   || fail "dial_waystone.py exit $rc after $n checks" "$(tail -15 "$WORK/py.err")"
 
 http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics.txt"
-grep -q '^libp2p_swarm_connections_opened_total{dir="inbound"} [1-9]' "$WORK/metrics.txt" \
+grep -q '^libp2p_swarm_connections_opened_total{dir="inbound",transport="tcp",security="noise",muxer="yamux"} [1-9]' "$WORK/metrics.txt" \
   && pass "metrics: inbound connection upgraded" || fail "metrics upgraded" "$(grep libp2p_ "$WORK/metrics.txt")"
 pings=$(grep '^waystone_libp2p_streams_total{protocol="/ipfs/ping/1.0.0"}' "$WORK/metrics.txt" | awk '{print $2}')
 [ "${pings:-0}" -ge 21 ] 2>/dev/null && pass "metrics: $pings ping streams counted" \
@@ -90,7 +90,7 @@ done <"$WORK/pyl.out"
   || fail "listen_for_waystone.py: $n checks" "$(grep -v '^ok ' "$WORK/pyl.out")$(tail -15 "$WORK/pyl.err")"
 
 http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics-dialer.txt"
-grep -q '^libp2p_swarm_connections_opened_total{dir="outbound"} [1-9]' "$WORK/metrics-dialer.txt" \
+grep -q '^libp2p_swarm_connections_opened_total{dir="outbound",transport="tcp",security="noise",muxer="yamux"} [1-9]' "$WORK/metrics-dialer.txt" \
   && pass "metrics: outbound connection upgraded" || fail "metrics outbound" "$(grep opened "$WORK/metrics-dialer.txt")"
 failures=$(awk '/^waystone_libp2p_dial_failures_total/ {n++; s += $2} END {print n ? s : "none"}' \
   "$WORK/metrics-dialer.txt")
@@ -100,25 +100,27 @@ kill -TERM "$DAEMON_PID"; set +e; wait_exit "$DAEMON_PID" 15; rc=$?; set -e
 [ $rc -eq 0 ] && pass "dialing waystone stops cleanly" || fail "dialing waystone exit code $rc"
 
 # --- The same address with another /p2p/ peer ID: Noise must refuse py-libp2p (its key is not that peer's). The
-# daemon counts this in waystone_libp2p_handshake_failures_total{reason="noise"} (dial_failures_total only counts
-# TCP connect failures) and logs no line for it.
+# daemon counts this in waystone_libp2p_dial_failures_total{reason="handshake"} and logs "dial failed".
 "$BIN_UNDER_TEST" keygen --data-dir "$WORK/decoy-data" >/dev/null
 DECOY_ID=$("$BIN_UNDER_TEST" peer-id --data-dir "$WORK/decoy-data")
 export WAYSTONE_LIBP2P_PEERS=${PYADDR%/p2p/*}/p2p/$DECOY_ID WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES=true
 start_daemon wrongpeer
 unset WAYSTONE_LIBP2P_PEERS WAYSTONE_LIBP2P_ALLOW_PRIVATE_ADDRESSES
 WRONG_ID=$(grep -m1 -o 'peer_id=[^ ]*' "$DAEMON_LOG" | cut -d= -f2)
-noise=0; end=$((SECONDS + 8))
+failed=0; end=$((SECONDS + 8))
 while [ $SECONDS -lt $end ]; do
   http_get "http://$METRICS/metrics" | tail -n +2 >"$WORK/metrics-wrong.txt"
-  noise=$(awk '/^waystone_libp2p_handshake_failures_total\{reason="noise"\}/ {print $2}' "$WORK/metrics-wrong.txt")
-  [ "${noise:-0}" -ge 1 ] 2>/dev/null && break
+  failed=$(awk '/^waystone_libp2p_dial_failures_total\{reason="handshake"\}/ {print $2}' "$WORK/metrics-wrong.txt")
+  [ "${failed:-0}" -ge 1 ] 2>/dev/null && break
   sleep 0.2
 done
-[ "${noise:-0}" -ge 1 ] 2>/dev/null \
-  && pass "wrong peer ID: the Noise failure is counted (handshake_failures_total{reason=\"noise\"} $noise)" \
-  || fail "wrong peer ID: no Noise failure counted" "$(grep -E 'failures|opened' "$WORK/metrics-wrong.txt")"
-grep -q '^libp2p_swarm_connections_opened_total{dir="outbound"} 0$' "$WORK/metrics-wrong.txt" \
+[ "${failed:-0}" -ge 1 ] 2>/dev/null \
+  && pass "wrong peer ID: the failed dial is counted (dial_failures_total{reason=\"handshake\"} $failed)" \
+  || fail "wrong peer ID: no failed dial counted" "$(grep -E 'failures|opened' "$WORK/metrics-wrong.txt")"
+line=$(wait_for_log "$DAEMON_LOG" 'msg="dial failed"' 5) || line=""
+grep -q 'noise' <<<"$line" && pass "wrong peer ID: the failed dial is logged with its Noise error" \
+  || fail "wrong peer ID: no dial failed log line" "$(tail -5 "$DAEMON_LOG")"
+grep -q '^libp2p_swarm_connections_opened_total{dir="outbound",transport="tcp",security="noise",muxer="yamux"} 0$' "$WORK/metrics-wrong.txt" \
   && pass "wrong peer ID: no outbound connection upgraded" || fail "wrong peer ID: outbound upgraded" \
   "$(grep opened "$WORK/metrics-wrong.txt")"
 ! grep -q 'msg="peer identified"' "$DAEMON_LOG" && pass "wrong peer ID: nothing identified" \

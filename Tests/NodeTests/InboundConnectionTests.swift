@@ -171,6 +171,54 @@ func exchange(_ server: inout Libp2pConnection, _ client: inout TestDialer, firs
         #expect(!server.isClosed)
     }
 
+    /// Over `maxInboundStreamsPerProtocol` a negotiated stream is reset and reported; other protocols and, once one
+    /// ends, the same protocol are accepted again; `openInboundStreams` counts what is open.
+    @Test func inboundStreamsPerProtocolAreLimited() throws {
+        var limits = ConnectionLimits()
+        limits.maxInboundStreamsPerProtocol = 2
+        limits.asksIdentify = false
+        var server = try Libp2pConnection(identity: serverKey, randomBytes: SecureRandom.bytes, limits: limits) { _ in
+            IdentifyMessage(agentVersion: "waystone/test")
+        }
+        var client = try TestDialer(identity: clientKey, server: serverKey.peerID)
+        _ = try exchange(&server, &client, first: try client.start())
+        let ping = "/ipfs/ping/1.0.0"
+        var events = try exchange(
+            &server, &client, first: try client.open(ping) + client.open(ping) + client.open(ping))
+        #expect(events.filter { $0 == .streamProtocol(ping) }.count == 2)
+        #expect(events.contains(.streamRefused(protocol: ping)))
+        #expect(server.openInboundStreams == [ping: 2])
+        events = try exchange(&server, &client, first: try client.open("/ipfs/id/1.0.0"))
+        #expect(events.contains(.streamProtocol("/ipfs/id/1.0.0")))
+        #expect(!events.contains { if case .streamRefused = $0 { true } else { false } })
+
+        let first = try #require(client.streamProtocols.first { $0.value == ping }?.key)
+        try client.yamux.reset(first)
+        events = try exchange(&server, &client, first: try client.noise.seal(client.yamux.pendingOutput()))
+        #expect(events.contains(.streamEnded(ping)))
+        #expect(server.openInboundStreams[ping] == 1)
+        events = try exchange(&server, &client, first: try client.open(ping))
+        #expect(events.contains(.streamProtocol(ping)))
+        #expect(server.openInboundStreams[ping] == 2)
+    }
+
+    /// A SYN over the Yamux stream limit is refused and reported without a protocol.
+    @Test func streamsOverTheConnectionLimitAreReported() throws {
+        var yamux = YamuxConfig()
+        yamux.maxStreams = 1
+        var limits = ConnectionLimits()
+        limits.asksIdentify = false
+        var server = try Libp2pConnection(
+            identity: serverKey, randomBytes: SecureRandom.bytes, yamux: yamux, limits: limits
+        ) { _ in IdentifyMessage() }
+        var client = try TestDialer(identity: clientKey, server: serverKey.peerID)
+        _ = try exchange(&server, &client, first: try client.start())
+        let events = try exchange(
+            &server, &client, first: try client.open("/ipfs/ping/1.0.0") + client.open("/ipfs/ping/1.0.0"))
+        #expect(events.contains(.streamRefused(protocol: nil)))
+        #expect(server.streamCount == 1)
+    }
+
     @Test func garbageFailsAndClosesWithoutTrapping() throws {
         for garbage in [
             [UInt8](repeating: 0xff, count: 40), Array("GET / HTTP/1.1\r\n\r\n".utf8),
@@ -246,6 +294,53 @@ func exchange(_ server: inout Libp2pConnection, _ client: inout TestDialer, firs
         }
         #expect(identified.first?.agentVersion == "server/1")
         #expect(identified.first?.protocols == ["/x"])
+    }
+
+    /// The listener asks the dialer's identify too (go-libp2p identifies both ways).
+    @Test func listenerIdentifiesTheDialer() throws {
+        var (server, client) = try pair(expected: serverKey.peerID)
+        let (serverEvents, _) = run(&server, &client, split: .max)
+        let identified = serverEvents.compactMap { event -> IdentifyMessage? in
+            if case .identified(let peer, let message) = event, peer == clientKey.peerID { return message }
+            return nil
+        }
+        #expect(identified.map(\.agentVersion) == ["client/1"])
+    }
+
+    /// `pushIdentify` sends the current message on `/ipfs/id/push/1.0.0`; the peer reports it; nothing is sent
+    /// before the connection is upgraded.
+    @Test(arguments: [Int.max, 1])
+    func identifyPushReachesThePeer(split: Int) throws {
+        var agent = "client/1"
+        var server = try Libp2pConnection(identity: serverKey, randomBytes: SecureRandom.bytes) { _ in
+            IdentifyMessage(agentVersion: "server/1")
+        }
+        var client = try Libp2pConnection(
+            direction: .outbound(expectedPeer: serverKey.peerID), identity: clientKey, randomBytes: SecureRandom.bytes
+        ) { _ in IdentifyMessage(agentVersion: agent, listenAddrs: [[4, 1, 2, 3, 4, 6, 0, 1]]) }
+        #expect(client.pushIdentify(now: 0).bytes.isEmpty)
+        _ = run(&server, &client, split: split)
+        agent = "client/2"
+        var toServer = client.pushIdentify(now: 0).bytes
+        var serverEvents: [ConnectionEvent] = []
+        var clientEvents: [ConnectionEvent] = []
+        for _ in 0..<20 where !toServer.isEmpty {
+            var toClient: [UInt8] = []
+            for chunk in stride(from: 0, to: toServer.count, by: split == .max ? toServer.count : split) {
+                let output = server.receive(Array(toServer[chunk..<min(toServer.count, chunk + split)]), now: 0)
+                toClient += output.bytes
+                serverEvents += output.events
+            }
+            let output = client.receive(toClient, now: 0)
+            toServer = output.bytes
+            clientEvents += output.events
+        }
+        #expect(clientEvents.contains(.identifyPushSent(serverKey.peerID)))
+        #expect(
+            serverEvents.contains(
+                .identifyPushed(
+                    clientKey.peerID,
+                    IdentifyMessage(agentVersion: "client/2", listenAddrs: [[4, 1, 2, 3, 4, 6, 0, 1]]))))
     }
 
     @Test func dialerRefusesAnUnexpectedPeer() throws {

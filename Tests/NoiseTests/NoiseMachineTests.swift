@@ -208,6 +208,31 @@ private struct Pair {
         #expect(pair2.dialer.receive(frame2).event == .failed(.missingIdentityKey))
     }
 
+    /// An RSA identity key over `maxRSAKeyBits` is refused before its signature is checked: the same payload (an
+    /// RSA-2048 key from go-libp2p's test data with a bad signature) fails on the signature at the default limit and
+    /// on the key size below it.
+    @Test(arguments: [(RSAPublicKey.maxBits, false), (2047, true)])
+    func rsaKeysOverTheLimitAreRefused(limit: Int, refused: Bool) throws {
+        let vectors = try VectorLoader.load(KeyVectorFile.self, "key_signatures")
+        let rsa = try #require(vectors.vectors.first { $0.key_type == "rsa" })
+        var pair = try Pair()
+        pair.dialer.maxRSAKeyBits = limit
+        var hs = NoiseHandshake(
+            role: .responder, staticKey: X25519PrivateKey.generate(), ephemeralKey: X25519PrivateKey.generate())
+        _ = try hs.readMessage(Array(pair.dialer.start().bytesToSend.dropFirst(2)))
+        let payload = NoiseHandshakePayload(
+            identityKey: try Hex.decode(rsa.public_key_protobuf_hex),
+            identitySignature: [UInt8](repeating: 1, count: 256))
+        var frame: [UInt8] = []
+        NoiseFrameDecoder.appendFrame(try hs.writeMessage(payload: payload.bytes), to: &frame)
+        let event = pair.dialer.receive(frame).event
+        #expect(
+            event
+                == (refused
+                    ? .failed(.invalidIdentityKey(.crypto(.unsupportedKeySize(bits: 2048))))
+                    : .failed(.invalidSignature)))
+    }
+
     /// Random bytes fed to fresh machines (either role, after a partial handshake too) never trap.
     @Test func randomBytesNeverTrap() throws {
         var rng = SeededGenerator.fromEnvironment("NoiseMachine.random")
@@ -279,4 +304,12 @@ private struct Pair {
         _ = try responder.readMessage([UInt8](repeating: 0, count: 32))
         #expect(throws: NoiseError.invalidRemoteKey) { try responder.writeMessage(payload: []) }
     }
+}
+
+private struct KeyVectorFile: Decodable {
+    struct Vector: Decodable {
+        let key_type: String
+        let public_key_protobuf_hex: String
+    }
+    let vectors: [Vector]
 }

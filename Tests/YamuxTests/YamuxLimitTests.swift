@@ -19,7 +19,7 @@ private let goAwayProtocolError: [UInt8] = [0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
         var p = YamuxPair(serverConfig: config)
         for _ in 0..<3 { _ = try p.client.openStream() }
         p.pump()
-        #expect(p.serverEvents == [.streamOpened(1), .streamOpened(3)])
+        #expect(p.serverEvents == [.streamOpened(1), .streamOpened(3), .streamRefused(5)])
         #expect(p.clientEvents == [.streamAccepted(1), .streamAccepted(3), .streamReset(5, code: 0)])
         #expect(p.client.streamCount == 2)
         // After one closes, a new stream fits again.

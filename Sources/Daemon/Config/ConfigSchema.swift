@@ -48,14 +48,21 @@ public enum ConfigSchema {
         .list(
             "libp2p.peers", \.libp2p.peers, element: "multiaddr ending in /p2p/<peer ID>", default: [],
             doc:
-                "Peers to stay connected to (like kubo's Peering): dialed at start and again 10 s after a failure or a disconnect.",
+                "Peers to stay connected to (like kubo's Peering): dialed at start and again 10 s after a failure or a disconnect, also when libp2p.listen is empty; private addresses need libp2p.allowPrivateAddresses.",
             parse: { MultiaddrSyntax.isSane($0) && $0.contains("/p2p/") ? $0 : nil }, render: { $0 }),
+        .integer(
+            "libp2p.addressRefreshSeconds", \.libp2p.addressRefreshSeconds, range: 0...86_400, default: 60,
+            doc:
+                "Without libp2p.announce: how often the interface addresses behind 0.0.0.0/:: listeners are re-read; on a change identify is pushed to connected peers (0: never)."
+        ),
         .integer(
             "libp2p.limits.maxConnections", \.libp2p.limits.maxConnections, range: 1...1_000_000, default: 10_000,
             doc: "Concurrent inbound libp2p connections; more are closed at accept."),
         .integer(
-            "libp2p.limits.maxConnectionsPerIP", \.libp2p.limits.maxConnectionsPerIP, range: 1...1_000_000, default: 8,
-            doc: "Concurrent inbound libp2p connections from one IP (go-libp2p's default is 8 per IPv4 /32)."),
+            "libp2p.limits.maxConnectionsPerIP", \.libp2p.limits.maxConnectionsPerIP, range: 0...1_000_000, default: 8,
+            doc:
+                "Concurrent inbound libp2p connections from one IPv4 address or IPv6 /56 (go-libp2p: 8 per IPv4 /32; 0: unlimited)."
+        ),
         .integer(
             "libp2p.limits.newConnectionsPerSecondPerIP", \.libp2p.limits.newConnectionsPerSecondPerIP,
             range: 0...1_000_000, default: 1,
@@ -65,11 +72,34 @@ public enum ConfigSchema {
             default: 16, doc: "New inbound connections one IP may open at once before the rate applies (go-libp2p: 16)."
         ),
         .integer(
-            "libp2p.limits.maxPendingHandshakes", \.libp2p.limits.maxPendingHandshakes, range: 1...1_000_000,
-            default: 512, doc: "Inbound connections still upgrading at once; more are closed at accept."),
+            "libp2p.limits.maxPendingHandshakes", \.libp2p.limits.maxPendingHandshakes, range: 0...1_000_000,
+            default: 512, doc: "Inbound connections still upgrading at once; more are closed at accept (0: unlimited)."),
         .integer(
             "libp2p.limits.maxStreamsPerConnection", \.libp2p.limits.maxStreamsPerConnection, range: 1...100_000,
             default: 512, doc: "Concurrent Yamux streams per connection; more are reset (rust-libp2p stops at 512)."),
+        .integer(
+            "libp2p.limits.maxInboundStreamsPerProtocol", \.libp2p.limits.maxInboundStreamsPerProtocol,
+            range: 0...100_000, default: 128,
+            doc: "Concurrent inbound streams of one protocol on one connection; more are reset (0: unlimited)."),
+        .integer(
+            "libp2p.limits.maxBufferedBytesPerConnection", \.libp2p.limits.maxBufferedBytesPerConnection,
+            range: 0...1_073_741_824, default: 1_048_576,
+            doc:
+                "Bytes one connection may hold (socket write queue, Yamux send queues, partial messages); over it the connection is closed (0: unlimited)."
+        ),
+        .integer(
+            "libp2p.limits.maxBufferedBytes", \.libp2p.limits.maxBufferedBytes, range: 0...1_099_511_627_776,
+            default: 268_435_456,
+            doc:
+                "Bytes all libp2p connections together may hold; over it new inbound connections are refused and a connection that grows is closed (0: unlimited)."
+        ),
+        .integer(
+            "libp2p.limits.maxRsaKeyBits", \.libp2p.limits.maxRsaKeyBits, range: 2048...8192, default: 8192,
+            doc: "Largest RSA identity key accepted from a peer; larger ones fail the Noise handshake."),
+        .integer(
+            "libp2p.limits.maxPeerstorePeers", \.libp2p.limits.maxPeerstorePeers, range: 1...10_000_000,
+            default: 10_000,
+            doc: "Peers whose identify (addresses, protocols, agent) is remembered; the least recently seen go first."),
         .integer(
             "libp2p.limits.handshakeTimeoutSeconds", \.libp2p.limits.handshakeTimeoutSeconds, range: 1...300,
             default: 15, doc: "Seconds an inbound connection has to finish multistream, Noise and Yamux."),

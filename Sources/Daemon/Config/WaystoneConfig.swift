@@ -22,6 +22,7 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var announce: [String]
         public var allowPrivateAddresses: Bool
         public var peers: [String]
+        public var addressRefreshSeconds: Int
         public var limits: Libp2pLimits
     }
 
@@ -34,6 +35,11 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var maxPendingHandshakes: Int
         public var handshakeTimeoutSeconds: Int
         public var maxStreamsPerConnection: Int
+        public var maxInboundStreamsPerProtocol: Int
+        public var maxBufferedBytesPerConnection: Int
+        public var maxBufferedBytes: Int
+        public var maxRsaKeyBits: Int
+        public var maxPeerstorePeers: Int
     }
 
     /// `stun.*`: the STUN address observer (RFC 8489 Binding over UDP and TCP, RFC 5780).
@@ -83,10 +89,13 @@ public struct WaystoneConfig: Sendable, Equatable {
         log = LogSection(level: .info, format: .logfmt)
         metrics = MetricsSection(listen: .anyIPv4(port: 0), maxConnections: 0, readTimeoutSeconds: 0)
         libp2p = Libp2pSection(
-            listen: [], announce: [], allowPrivateAddresses: false, peers: [],
+            listen: [], announce: [], allowPrivateAddresses: false, peers: [], addressRefreshSeconds: 0,
             limits: Libp2pLimits(
                 maxConnections: 0, maxConnectionsPerIP: 0, newConnectionsPerSecondPerIP: 0, newConnectionsBurstPerIP: 0,
-                maxPendingHandshakes: 0, handshakeTimeoutSeconds: 0, maxStreamsPerConnection: 0))
+                maxPendingHandshakes: 0, handshakeTimeoutSeconds: 0, maxStreamsPerConnection: 0,
+                maxInboundStreamsPerProtocol: 0, maxBufferedBytesPerConnection: 0, maxBufferedBytes: 0,
+                maxRsaKeyBits: 0,
+                maxPeerstorePeers: 0))
         stun = StunSection(
             listen: [], udp: false, tcp: false, software: "", alternatePort: 0, alternateAddresses: [],
             limits: StunLimits(

@@ -12,8 +12,9 @@ import Yamux
 #endif
 
 /// The libp2p listener: TCP on every `libp2p.listen` address, each connection upgraded by ``Libp2pConnection``
-/// (multistream → Noise → Yamux) and answering identify and ping. Kademlia, relay, rendezvous and AutoNAT plug in
-/// here in later work.
+/// (multistream → Noise → Yamux) and answering identify and ping; peers' identify goes into a bounded
+/// ``Peerstore``, and ours is pushed again when the addresses behind a `0.0.0.0`/`::` listener change. Kademlia,
+/// relay, rendezvous and AutoNAT plug in here in later work.
 final class Libp2pRole: DaemonRole {
     struct StartError: Error, CustomStringConvertible {
         let description: String
@@ -26,12 +27,18 @@ final class Libp2pRole: DaemonRole {
         var tickTimer: TimerHandle?
         var upgraded = false
         let isInbound: Bool
+        let startedAt: UInt64
+        /// Bytes this connection held at the last count (part of ``Libp2pRole/bufferedBytes``).
+        var buffered = 0
 
-        init(connection: TCPConnection, machine: Libp2pConnection) {
+        init(connection: TCPConnection, machine: Libp2pConnection, startedAt: UInt64) {
             self.connection = connection
             self.machine = machine
+            self.startedAt = startedAt
             isInbound = machine.direction == .inbound
         }
+
+        var direction: String { isInbound ? "inbound" : "outbound" }
     }
 
     static let agentVersion = "waystone/\(WaystoneVersion.current)"
@@ -69,6 +76,16 @@ final class Libp2pRole: DaemonRole {
     private let log: (String, [(String, String)]) -> Void
     private var sessions: [ObjectIdentifier: Session] = [:]
     private var connectionsPerIP: [[UInt8]: Int] = [:]
+    /// Bytes all connections hold (socket write queues and what the machines buffer).
+    private(set) var bufferedBytes = 0
+    private(set) var peerstore: Peerstore
+    private let connectionLimits: ConnectionLimits
+    /// Reads the host's interface addresses for a port (injectable for tests).
+    private let interfaceAddresses: (UInt16) -> [SocketAddress]
+    private let announced: [Multiaddr]
+    private let allowPrivateAddresses: Bool
+    private var refreshTimer: TimerHandle?
+    private var recordSequence: UInt64 = 0
     private var connectionRate: PerIPRateLimiter
     /// Inbound connections not upgraded yet.
     private var pendingHandshakes = 0
@@ -79,19 +96,32 @@ final class Libp2pRole: DaemonRole {
 
     init(
         config: WaystoneConfig.Libp2pSection, isDefaultListen: Bool, identity: Libp2pPrivateKey, loop: EventLoop,
-        metrics: Libp2pMetrics, warn: (String) -> Void, log: @escaping (String, [(String, String)]) -> Void
+        metrics: Libp2pMetrics, warn: (String) -> Void, log: @escaping (String, [(String, String)]) -> Void,
+        interfaceAddresses: @escaping (UInt16) -> [SocketAddress] = { InterfaceAddresses.all(port: $0) }
     ) throws(StartError) {
         self.loop = loop
         self.identity = identity
         self.metrics = metrics
         self.log = log
+        self.interfaceAddresses = interfaceAddresses
+        allowPrivateAddresses = config.allowPrivateAddresses
         limits = config.limits
+        peerstore = Peerstore(capacity: config.limits.maxPeerstorePeers)
+        var connectionLimits = ConnectionLimits()
+        connectionLimits.maxRSAKeyBits = config.limits.maxRsaKeyBits
+        connectionLimits.maxInboundStreamsPerProtocol = config.limits.maxInboundStreamsPerProtocol
+        self.connectionLimits = connectionLimits
+        announced = config.announce.compactMap { try? Multiaddr($0) }
         handshakeNanoseconds = UInt64(config.limits.handshakeTimeoutSeconds) * 1_000_000_000
         connectionRate = PerIPRateLimiter(
             requestsPerSecond: Double(config.limits.newConnectionsPerSecondPerIP),
             burst: Double(config.limits.newConnectionsBurstPerIP), penaltyNanoseconds: 0, maxTrackedIPs: 100_000)
         var yamux = YamuxConfig()
         yamux.maxStreams = config.limits.maxStreamsPerConnection
+        if config.limits.maxBufferedBytesPerConnection > 0 {
+            yamux.maxQueuedBytesTotal = min(yamux.maxQueuedBytesTotal, config.limits.maxBufferedBytesPerConnection)
+            yamux.maxQueuedBytesPerStream = min(yamux.maxQueuedBytesPerStream, yamux.maxQueuedBytesTotal)
+        }
         yamuxConfig = yamux
         for text in config.peers {
             guard let multiaddr = try? Multiaddr(text), case (let transport?, let id?) = multiaddr.decapsulateP2P(),
@@ -99,6 +129,11 @@ final class Libp2pRole: DaemonRole {
                 let address = try? SocketAddress(addressBytes: ip, port: port)
             else {
                 throw StartError(description: "libp2p.peers: \(text) is not an /ip4|ip6/…/tcp/…/p2p/<peer ID> address")
+            }
+            guard config.allowPrivateAddresses || transport.isPublic else {
+                throw StartError(
+                    description:
+                        "libp2p.peers: \(text) is not a public address (set libp2p.allowPrivateAddresses to dial it)")
             }
             peers.append(ConfiguredPeer(id: id, address: address))
         }
@@ -119,16 +154,56 @@ final class Libp2pRole: DaemonRole {
             throw StartError(description: error.description)
         }
         boundAddresses = listeners.compactMap { Self.multiaddr($0.localAddress)?.description }
-        let announce = config.announce.compactMap { try? Multiaddr($0) }
-        advertised = (announce.isEmpty ? Self.expand(listeners.map(\.localAddress)) : announce)
-            .filter { config.allowPrivateAddresses || $0.isPublic }
-        let record = PeerRecord(peerID: identity.peerID, sequence: UInt64(max(0, time(nil))), addresses: advertised)
-        signedPeerRecord = try? record.sealed(with: identity).bytes
+        advertise(currentAddresses())
+        if announced.isEmpty && config.addressRefreshSeconds > 0 {
+            scheduleAddressRefresh(every: UInt64(config.addressRefreshSeconds) * 1_000_000_000)
+        }
         for peer in peers { dial(peer) }
+    }
+
+    /// What identify should advertise now: `libp2p.announce`, else the bound addresses (expanded), public ones only
+    /// unless private addresses are allowed.
+    private func currentAddresses() -> [Multiaddr] {
+        (announced.isEmpty ? Self.expand(listeners.map(\.localAddress), interfaceAddresses) : announced)
+            .filter { allowPrivateAddresses || $0.isPublic }
+    }
+
+    /// Sets the advertised addresses and signs a peer record for them (sequence numbers only grow).
+    private func advertise(_ addresses: [Multiaddr]) {
+        advertised = addresses
+        recordSequence = max(recordSequence + 1, UInt64(max(0, time(nil))))
+        let record = PeerRecord(peerID: identity.peerID, sequence: recordSequence, addresses: addresses)
+        signedPeerRecord = try? record.sealed(with: identity).bytes
+    }
+
+    private func scheduleAddressRefresh(every interval: UInt64) {
+        refreshTimer = loop.schedule(afterNanoseconds: interval) { [weak self] in
+            guard let self, !self.isStopped else { return }
+            self.refreshAddresses()
+            self.scheduleAddressRefresh(every: interval)
+        }
+    }
+
+    /// Re-reads the advertised addresses; when they changed, pushes identify to every upgraded peer that speaks
+    /// identify push (go-libp2p pushes on `EvtLocalAddressesUpdated`).
+    func refreshAddresses() {
+        let addresses = currentAddresses()
+        guard addresses != advertised else { return }
+        advertise(addresses)
+        log("advertised addresses changed", [("addresses", addresses.map(\.description).joined(separator: ","))])
+        metrics.pushTriggered("address_change")
+        for session in sessions.values where session.upgraded {
+            guard let peer = session.machine.remotePeer,
+                peerstore[peer]?.protocols.contains(Libp2pConnection.identifyPushProtocol) == true
+            else { continue }
+            apply(session.machine.pushIdentify(now: loop.nowNanoseconds()), session)
+        }
     }
 
     func stopAcceptingWork() {
         isStopped = true
+        if let refreshTimer { loop.cancel(refreshTimer) }
+        refreshTimer = nil
         for peer in peers {
             if let timer = peer.redialTimer { loop.cancel(timer) }
             peer.redialTimer = nil
@@ -142,13 +217,16 @@ final class Libp2pRole: DaemonRole {
 
     /// The addresses a listener bound to `0.0.0.0` / `::` can be reached at: the host's interface addresses of that
     /// family (IPv6 link-local ones are left out: they need a zone). Specific addresses stay as they are.
-    static func expand(_ bound: [SocketAddress]) -> [Multiaddr] {
+    static func expand(
+        _ bound: [SocketAddress],
+        _ interfaceAddresses: (UInt16) -> [SocketAddress] = { InterfaceAddresses.all(port: $0) }
+    ) -> [Multiaddr] {
         var result: [Multiaddr] = []
         for address in bound {
             let unspecified = address.addressBytes.allSatisfy { $0 == 0 }
             let candidates =
                 unspecified
-                ? InterfaceAddresses.all(port: address.port).filter {
+                ? interfaceAddresses(address.port).filter {
                     $0.isIPv6 == address.isIPv6 && !isLinkLocalIPv6($0)
                 }
                 : [address]
@@ -175,29 +253,44 @@ final class Libp2pRole: DaemonRole {
             observedAddr: observed?.bytes, protocols: Self.protocols, signedPeerRecord: signedPeerRecord)
     }
 
+    /// Which memory limit a connection holding `connection` bytes breaks (`"connection"`, `"system"`), if any: the
+    /// total only counts against a connection that just grew, so draining connections are never closed for it.
+    static func memoryScope(connection: Int, total: Int, grew: Bool, limits: WaystoneConfig.Libp2pLimits) -> String? {
+        if limits.maxBufferedBytesPerConnection > 0 && connection > limits.maxBufferedBytesPerConnection {
+            return "connection"
+        }
+        if grew && limits.maxBufferedBytes > 0 && total > limits.maxBufferedBytes { return "system" }
+        return nil
+    }
+
+    /// The key per-IP limits count under: the IPv4 address, or the IPv6 /56 (one subscriber's usual allocation).
+    static func ipGroup(_ address: SocketAddress) -> [UInt8] {
+        address.isIPv6 ? Array(address.addressBytes.prefix(7)) : address.addressBytes
+    }
+
     private func accept(_ connection: TCPConnection) {
-        guard sessions.count < limits.maxConnections else {
-            metrics.refused("connection_limit")
-            connection.close()
-            return
-        }
-        guard connectionsPerIP[connection.remoteAddress.addressBytes, default: 0] < limits.maxConnectionsPerIP else {
-            metrics.refused("connection_limit_per_ip")
-            connection.close()
-            return
-        }
-        guard pendingHandshakes < limits.maxPendingHandshakes else {
-            metrics.refused("pending_handshakes")
-            connection.close()
-            return
-        }
-        guard connectionRate.admit(ip: connection.remoteAddress.addressBytes, now: loop.nowNanoseconds()) == .allowed
-        else {
-            metrics.refused("rate_limited")
-            connection.close()
-            return
-        }
-        begin(connection, direction: .inbound)
+        let group = Self.ipGroup(connection.remoteAddress)
+        let refusal: String? =
+            if sessions.count >= limits.maxConnections {
+                "connection_limit"
+            } else if limits.maxConnectionsPerIP > 0
+                && connectionsPerIP[group, default: 0] >= limits.maxConnectionsPerIP
+            {
+                "connection_limit_per_ip"
+            } else if limits.maxPendingHandshakes > 0 && pendingHandshakes >= limits.maxPendingHandshakes {
+                "pending_handshakes"
+            } else if limits.maxBufferedBytes > 0 && bufferedBytes >= limits.maxBufferedBytes {
+                "memory"
+            } else if connectionRate.admit(ip: group, now: loop.nowNanoseconds()) != .allowed {
+                "rate_limited"
+            } else {
+                nil
+            }
+        guard let refusal else { return begin(connection, direction: .inbound) }
+        metrics.refused(refusal)
+        if refusal == "connection_limit" { metrics.blocked("inbound", "system", "connections") }
+        if refusal == "memory" { metrics.blocked("inbound", "system", "memory") }
+        connection.close()
     }
 
     /// Dials a `libp2p.peers` entry; a failed dial or a lost connection is retried after ``redialNanoseconds``.
@@ -234,13 +327,14 @@ final class Libp2pRole: DaemonRole {
     /// Starts the upgrade on a new TCP connection, either side.
     private func begin(_ connection: TCPConnection, direction: Libp2pConnection.Direction, peer: ConfiguredPeer? = nil)
     {
-        let ip = connection.remoteAddress.addressBytes
-        let message = identifyMessage(observed: Self.multiaddr(connection.remoteAddress))
+        let ip = Self.ipGroup(connection.remoteAddress)
+        let observed = Self.multiaddr(connection.remoteAddress)
         var machine: Libp2pConnection
         do {
             machine = try Libp2pConnection(
-                direction: direction, identity: identity, randomBytes: SecureRandom.bytes, yamux: yamuxConfig
-            ) { _ in message }
+                direction: direction, identity: identity, randomBytes: SecureRandom.bytes, yamux: yamuxConfig,
+                limits: connectionLimits
+            ) { [unowned self] _ in self.identifyMessage(observed: observed) }
         } catch {
             connection.close()
             return
@@ -248,18 +342,25 @@ final class Libp2pRole: DaemonRole {
         connectionsPerIP[ip, default: 0] += 1
         let key = ObjectIdentifier(connection)
         let opening = machine.start()
-        let session = Session(connection: connection, machine: machine)
+        let session = Session(connection: connection, machine: machine, startedAt: loop.nowNanoseconds())
         sessions[key] = session
         if session.isInbound { pendingHandshakes += 1 }
         metrics.connections.set(Double(sessions.count))
-        connection.highWaterMark = 256 * 1024
+        let perConnection = limits.maxBufferedBytesPerConnection
+        connection.highWaterMark = perConnection > 0 ? min(256 * 1024, perConnection / 2) : 256 * 1024
+        // A backstop only: `account` closes (and counts) a connection over its limit first.
+        if perConnection > 0 { connection.maxQueuedBytes = 2 * perConnection + 128 * 1024 }
         connection.onRead = { [unowned self, unowned session] _, bytes in
             self.apply(session.machine.receive(Array(bytes), now: self.loop.nowNanoseconds()), session)
         }
+        connection.onDrained = { [unowned self, unowned session] _ in self.account(session) }
         connection.onClose = { [weak self, weak peer] _, _ in
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
             if session.isInbound && !session.upgraded { self.pendingHandshakes -= 1 }
+            if session.upgraded { self.metrics.closed(session.direction) }
+            for (name, count) in session.machine.openInboundStreams { self.metrics.streamsEnded(name, count: count) }
+            self.bufferedBytes -= session.buffered
             let remaining = (self.connectionsPerIP[ip] ?? 1) - 1
             self.connectionsPerIP[ip] = remaining > 0 ? remaining : nil
             self.metrics.connections.set(Double(self.sessions.count))
@@ -275,34 +376,78 @@ final class Libp2pRole: DaemonRole {
 
     private func apply(_ output: Libp2pConnection.Output, _ session: Session) {
         if !output.bytes.isEmpty { session.connection.write(output.bytes) }
-        for event in output.events {
-            switch event {
-            case .upgraded:
-                if session.isInbound && !session.upgraded { pendingHandshakes -= 1 }
-                session.upgraded = true
-                if let timer = session.handshakeTimer { loop.cancel(timer) }
-                session.handshakeTimer = nil
-                metrics.opened(session.machine.direction == .inbound ? "inbound" : "outbound")
-            case .identified(let peer, let info):
+        for event in output.events { handle(event, session) }
+        if output.close {
+            session.connection.closeAfterFlush()
+            return
+        }
+        guard account(session) else { return }
+        armTick(session)
+    }
+
+    private func handle(_ event: ConnectionEvent, _ session: Session) {
+        let now = loop.nowNanoseconds()
+        switch event {
+        case .upgraded:
+            if session.isInbound && !session.upgraded { pendingHandshakes -= 1 }
+            session.upgraded = true
+            if let timer = session.handshakeTimer { loop.cancel(timer) }
+            session.handshakeTimer = nil
+            metrics.opened(session.direction, handshakeSeconds: Double(now - session.startedAt) / 1e9)
+        case .identified(let peer, let info):
+            metrics.identify("received")
+            remember(peer, info, now)
+            if !session.isInbound {
                 log(
                     "peer identified",
                     [
                         ("peer", peer.description), ("agent", info.agentVersion ?? ""),
                         ("protocols", "\(info.protocols.count)"),
                     ])
-            case .failed(let reason):
-                if !session.upgraded { metrics.handshakeFailed(reason.hasPrefix("noise") ? "noise" : "negotiation") }
-            case .streamProtocol(let name):
-                metrics.stream(name)
-            case .secured, .identifyPushed:
-                break
             }
+        case .identifyPushed(let peer, let info):
+            metrics.identifyPush("received")
+            remember(peer, info, now)
+        case .identifyPushSent:
+            metrics.identifyPush("sent")
+        case .failed(let reason):
+            guard !session.upgraded else { break }
+            if session.isInbound {
+                metrics.handshakeFailed(reason.hasPrefix("noise") ? "noise" : "negotiation")
+            } else {
+                metrics.dialFailed("handshake")
+                log("dial failed", [("address", "\(session.connection.remoteAddress)"), ("error", reason)])
+            }
+        case .streamProtocol(let name):
+            metrics.streamOpened(name)
+            if name == Libp2pConnection.identifyProtocol { metrics.identify("sent") }
+        case .streamEnded(let name):
+            metrics.streamsEnded(name)
+        case .streamRefused(let name):
+            metrics.blocked("inbound", name == nil ? "connection" : "protocol", "streams")
+        case .secured:
+            break
         }
-        if output.close {
-            session.connection.closeAfterFlush()
-            return
-        }
-        armTick(session)
+    }
+
+    private func remember(_ peer: PeerID, _ info: IdentifyMessage, _ now: UInt64) {
+        peerstore.update(peer, with: info, now: now)
+        metrics.peerstorePeers.set(Double(peerstore.count))
+    }
+
+    /// Recounts what `session` holds; closes it when it is over `maxBufferedBytesPerConnection`, or grew while all
+    /// connections together are over `maxBufferedBytes`. Returns whether the session lives.
+    @discardableResult
+    private func account(_ session: Session) -> Bool {
+        let now = session.connection.queuedBytes + session.machine.bufferedBytes
+        let grew = now > session.buffered
+        bufferedBytes += now - session.buffered
+        session.buffered = now
+        let scope = Self.memoryScope(connection: now, total: bufferedBytes, grew: grew, limits: limits)
+        guard let scope else { return true }
+        metrics.blocked(session.direction, scope, "memory")
+        session.connection.close()
+        return false
     }
 
     /// Yamux keep-alive deadlines.

@@ -234,7 +234,7 @@ final class Server {
             throw RoleStartError(description: error.description)
         }
         do {
-            if !config.libp2p.listen.isEmpty {
+            if !config.libp2p.listen.isEmpty || !config.libp2p.peers.isEmpty {
                 roles.append(
                     try Libp2pRole(
                         config: config.libp2p, isDefaultListen: config.libp2p.listen == defaults.libp2p.listen,

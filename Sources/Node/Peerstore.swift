@@ -1,0 +1,86 @@
+import Identify
+import Libp2pCore
+
+/// What peers reported about themselves in identify (and identify push), bounded in entries and in the size of each
+/// entry. When full, a new peer evicts the least recently seen one.
+public struct Peerstore {
+    public struct Entry: Sendable, Equatable {
+        /// Listen addresses: those of a valid signed peer record of this peer when it sent one, else `listenAddrs`.
+        public var addresses: [Multiaddr] = []
+        /// Whether ``addresses`` came from a signed peer record.
+        public var certified: Bool { recordSequence != nil }
+        /// The sequence number of that record (an older record never replaces a newer one).
+        public var recordSequence: UInt64?
+        public var protocols: [String] = []
+        /// How the peer sees us (its `observedAddr`).
+        public var observedAddress: Multiaddr?
+        public var agentVersion: String?
+        public var protocolVersion: String?
+        /// The last identify or push, in the caller's clock.
+        public var lastSeen: UInt64 = 0
+    }
+
+    /// Addresses kept per peer.
+    public static let maxAddresses = 16
+    /// Protocols kept per peer.
+    public static let maxProtocols = 128
+    /// Longest protocol, agent or version string kept (longer ones are dropped or cut).
+    public static let maxStringBytes = 256
+
+    public let capacity: Int
+    private var entries: [PeerID: Entry] = [:]
+
+    /// - Parameter capacity: the most peers kept (at least 1).
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    public var count: Int { entries.count }
+
+    public subscript(peer: PeerID) -> Entry? { entries[peer] }
+
+    /// Applies an identify message of `peer`. A push may be partial: fields it leaves out keep their values.
+    public mutating func update(_ peer: PeerID, with message: IdentifyMessage, now: UInt64) {
+        var entry = entries[peer] ?? Entry()
+        if entries[peer] == nil && entries.count >= capacity,
+            let oldest = entries.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key
+        {
+            entries[oldest] = nil
+        }
+        if let record = Self.certifiedRecord(message.signedPeerRecord, of: peer) {
+            if record.sequence >= entry.recordSequence ?? 0 {
+                entry.addresses = Array(record.addresses.prefix(Self.maxAddresses))
+                entry.recordSequence = record.sequence
+            }
+        } else if !message.listenAddrs.isEmpty && !entry.certified {
+            entry.addresses = Array(
+                message.listenAddrs.lazy.compactMap { try? Multiaddr(bytes: $0) }.prefix(Self.maxAddresses))
+        }
+        if !message.protocols.isEmpty {
+            entry.protocols = Array(
+                message.protocols.lazy.filter { $0.utf8.count <= Self.maxStringBytes }.prefix(Self.maxProtocols))
+        }
+        if let observed = message.observedAddr, let address = try? Multiaddr(bytes: observed) {
+            entry.observedAddress = address
+        }
+        if let agent = message.agentVersion { entry.agentVersion = Self.cut(agent) }
+        if let version = message.protocolVersion { entry.protocolVersion = Self.cut(version) }
+        entry.lastSeen = now
+        entries[peer] = entry
+    }
+
+    @discardableResult
+    public mutating func remove(_ peer: PeerID) -> Entry? { entries.removeValue(forKey: peer) }
+
+    /// The peer record in `bytes` when it is a valid signed envelope of `peer`.
+    private static func certifiedRecord(_ bytes: [UInt8]?, of peer: PeerID) -> PeerRecord? {
+        guard let bytes, let envelope = try? SignedEnvelope(bytes: bytes), let record = try? PeerRecord.open(envelope),
+            record.peerID == peer
+        else { return nil }
+        return record
+    }
+
+    private static func cut(_ text: String) -> String {
+        text.utf8.count <= maxStringBytes ? text : String(decoding: text.utf8.prefix(maxStringBytes), as: UTF8.self)
+    }
+}
