@@ -79,6 +79,10 @@ public struct Libp2pConnection {
         case askingIdentify(MultistreamDialer?, [UInt8])
         /// Our identify push: negotiating; the message follows the peer's confirmation, then FIN.
         case pushing(MultistreamDialer)
+        /// An application stream we opened, waiting for the peer to accept `proto`; writes wait in `pending`.
+        case appDialing(MultistreamDialer, proto: String, pending: [UInt8], closeAfter: Bool)
+        /// An application stream (either direction) whose bytes go to the caller; forgotten once both halves closed.
+        case app(localClosed: Bool, remoteClosed: Bool)
         case done
     }
 
@@ -103,11 +107,13 @@ public struct Libp2pConnection {
     public let direction: Direction
 
     /// - Parameters:
+    ///   - applicationProtocols: further protocols accepted on inbound streams; their streams are handed to the
+    ///     caller (``ConnectionEvent/streamOpened(_:protocol:inbound:)`` and the following stream events).
     ///   - identify: the identify message for this connection (observedAddr set by the caller), given the peer.
     public init(
         direction: Direction = .inbound, identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8],
         yamux: YamuxConfig = YamuxConfig(), limits: ConnectionLimits = ConnectionLimits(),
-        identify: @escaping (PeerID) -> IdentifyMessage
+        applicationProtocols: Set<String> = [], identify: @escaping (PeerID) -> IdentifyMessage
     ) throws(NoiseError) {
         self.direction = direction
         self.limits = limits
@@ -125,7 +131,9 @@ public struct Libp2pConnection {
         stage = .security(Negotiation(direction, Self.noiseProtocol))
         yamuxConfig = yamux
         self.identify = identify
-        streamProtocols = [Self.identifyProtocol, Self.identifyPushProtocol, Self.pingProtocol]
+        streamProtocols = applicationProtocols.union([
+            Self.identifyProtocol, Self.identifyPushProtocol, Self.pingProtocol,
+        ])
     }
 
     private var pendingNoise: NoiseMachine?
@@ -147,7 +155,8 @@ public struct Libp2pConnection {
         if case .muxed(_, let yamux) = stage { total += yamux.queuedBytesTotal + yamux.pendingOutputCount }
         for state in streams.values {
             switch state {
-            case .push(let buffered), .askingIdentify(_, let buffered): total += buffered.count
+            case .push(let buffered), .askingIdentify(_, let buffered), .appDialing(_, _, let buffered, _):
+                total += buffered.count
             default: break
             }
         }
@@ -288,6 +297,68 @@ public struct Libp2pConnection {
         return flushYamux(&out)
     }
 
+    /// Opens an application stream proposing `proto`. Writes before the peer accepts are held (and count in
+    /// ``bufferedBytes``); acceptance is ``ConnectionEvent/streamOpened(_:protocol:inbound:)`` with `inbound` false,
+    /// refusal ``ConnectionEvent/streamClosed(_:)``. Returns nil before the upgrade or over the stream limits.
+    public mutating func openStream(_ proto: String, now: UInt64) -> (id: UInt32, output: Output)? {
+        var out = Output()
+        guard case .muxed(let noise, var yamux) = stage, let id = try? yamux.openStream(now: now) else { return nil }
+        var dialer = MultistreamDialer(proposals: [proto])
+        _ = try? yamux.write(id, dialer.start().toSend)
+        streams[id] = .appDialing(dialer, proto: proto, pending: [], closeAfter: false)
+        stage = .muxed(noise, yamux)
+        return (id, flushYamux(&out))
+    }
+
+    /// Writes on an application stream. Returns false when the stream is not open for writing or its Yamux send
+    /// queue is full (``YamuxConfig/maxQueuedBytesPerStream``); nothing is written then.
+    public mutating func write(_ id: UInt32, _ bytes: [UInt8], output out: inout Output) -> Bool {
+        guard case .muxed(let noise, var yamux) = stage else { return false }
+        switch streams[id] {
+        case .appDialing(let dialer, let proto, var pending, let closeAfter) where !closeAfter:
+            guard pending.count + bytes.count <= yamuxConfig.maxQueuedBytesPerStream else { return false }
+            pending += bytes
+            streams[id] = .appDialing(dialer, proto: proto, pending: pending, closeAfter: false)
+            return true
+        case .app(localClosed: false, _):
+            guard let accepted = try? yamux.write(id, bytes), accepted == bytes.count else { return false }
+            stage = .muxed(noise, yamux)
+            _ = flushYamux(&out)
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Half-closes an application stream (FIN after what was written); the peer's half may still send.
+    public mutating func closeStream(_ id: UInt32, output out: inout Output) {
+        guard case .muxed(let noise, var yamux) = stage else { return }
+        switch streams[id] {
+        case .appDialing(let dialer, let proto, let pending, _):
+            streams[id] = .appDialing(dialer, proto: proto, pending: pending, closeAfter: true)
+        case .app(localClosed: false, let remoteClosed):
+            try? yamux.close(id)
+            if remoteClosed {
+                forget(id, &out)
+            } else {
+                streams[id] = .app(localClosed: true, remoteClosed: false)
+            }
+            stage = .muxed(noise, yamux)
+            _ = flushYamux(&out)
+        default:
+            break
+        }
+    }
+
+    /// Resets a stream (both directions end at once).
+    public mutating func resetStream(_ id: UInt32, output out: inout Output) {
+        guard case .muxed(let noise, var yamux) = stage, streams[id] != nil else { return }
+        forget(id, &out)
+        try? yamux.reset(id)
+        stage = .muxed(noise, yamux)
+        _ = flushYamux(&out)
+    }
+
     /// Forgets a stream; an inbound one stops counting against its protocol's limit.
     private mutating func forget(_ id: UInt32, _ out: inout Output) {
         streams[id] = nil
@@ -319,9 +390,20 @@ public struct Libp2pConnection {
                     break
                 }
             }
+            if case .app(let localClosed, _) = streams[id] {
+                // The peer's half is done; ours stays open until the caller closes or resets it.
+                out.events.append(.streamClosed(id))
+                if localClosed { forget(id, &out) } else { streams[id] = .app(localClosed: false, remoteClosed: true) }
+                return
+            }
+            if case .appDialing = streams[id] { out.events.append(.streamClosed(id)) }
             forget(id, &out)
             try? yamux.close(id)
         case .streamReset(let id, _):
+            switch streams[id] {
+            case .app, .appDialing: out.events.append(.streamClosed(id))
+            default: break
+            }
             forget(id, &out)
         case .streamRefused:
             out.events.append(.streamRefused(protocol: nil))
@@ -370,9 +452,13 @@ public struct Libp2pConnection {
                 case Self.pingProtocol:
                     streams[id] = .ping(PingResponder())
                     if !remaining.isEmpty { streamData(id, remaining, &yamux, &out) }
-                default:
+                case Self.identifyPushProtocol:
                     streams[id] = .push([])
                     if !remaining.isEmpty { streamData(id, remaining, &yamux, &out) }
+                default:
+                    streams[id] = .app(localClosed: false, remoteClosed: false)
+                    out.events.append(.streamOpened(id, protocol: name, inbound: true))
+                    if !remaining.isEmpty { out.events.append(.streamData(id, remaining)) }
                 }
             }
         case .ping(var responder):
@@ -425,6 +511,24 @@ public struct Libp2pConnection {
                 try? yamux.close(id)
                 streams[id] = .done
             }
+        case .appDialing(var dialer, let proto, let pending, let closeAfter):
+            let result = dialer.receive(bytes)
+            switch result.result {
+            case nil:
+                streams[id] = .appDialing(dialer, proto: proto, pending: pending, closeAfter: closeAfter)
+            case .failed:
+                out.events.append(.streamClosed(id))
+                forget(id, &out)
+                try? yamux.reset(id)
+            case .negotiated(_, let remaining):
+                streams[id] = .app(localClosed: closeAfter, remoteClosed: false)
+                out.events.append(.streamOpened(id, protocol: proto, inbound: false))
+                if !pending.isEmpty { _ = try? yamux.write(id, pending) }
+                if closeAfter { try? yamux.close(id) }
+                if !remaining.isEmpty { out.events.append(.streamData(id, remaining)) }
+            }
+        case .app:
+            out.events.append(.streamData(id, bytes))
         case .done:
             break
         }
@@ -491,6 +595,14 @@ public enum ConnectionEvent: Sendable, Equatable {
     case identifyPushed(PeerID, IdentifyMessage)
     /// Our identify push was accepted and sent.
     case identifyPushSent(PeerID)
+    /// An application stream is usable: an inbound one negotiated one of the `applicationProtocols`, or the peer
+    /// accepted one we opened with ``Libp2pConnection/openStream(_:now:)``.
+    case streamOpened(UInt32, protocol: String, inbound: Bool)
+    /// Bytes on an application stream.
+    case streamData(UInt32, [UInt8])
+    /// The peer finished its half of an application stream (FIN), reset it, or refused to open it. After a FIN the
+    /// stream stays writable until ``Libp2pConnection/closeStream(_:output:)``; otherwise it is gone.
+    case streamClosed(UInt32)
     /// The connection failed (it closes).
     case failed(String)
 }

@@ -343,6 +343,70 @@ func exchange(_ server: inout Libp2pConnection, _ client: inout TestDialer, firs
                     IdentifyMessage(agentVersion: "client/2", listenAddrs: [[4, 1, 2, 3, 4, 6, 0, 1]]))))
     }
 
+    /// Application streams both ways: the dialer opens, writes before acceptance and half-closes; the listener
+    /// answers and closes; both see open, data and close, and forget the stream. An unknown protocol is refused.
+    @Test(arguments: [Int.max, 1])
+    func applicationStreams(split: Int) throws {
+        var server = try Libp2pConnection(
+            identity: serverKey, randomBytes: SecureRandom.bytes, applicationProtocols: ["/echo/1"]
+        ) { _ in IdentifyMessage(agentVersion: "server/1") }
+        var client = try Libp2pConnection(
+            direction: .outbound(expectedPeer: serverKey.peerID), identity: clientKey, randomBytes: SecureRandom.bytes
+        ) { _ in IdentifyMessage(agentVersion: "client/1") }
+        _ = run(&server, &client, split: split)
+        let baseline = (server.streamCount, client.streamCount)
+
+        let opened = client.openStream("/echo/1", now: 0)
+        var (id, output) = try #require(opened)
+        #expect(client.write(id, Array("hello".utf8), output: &output))
+        client.closeStream(id, output: &output)
+        #expect(!client.write(9999, [1], output: &output))
+        var serverEvents: [ConnectionEvent] = []
+        var clientEvents: [ConnectionEvent] = []
+        var toServer = output.bytes
+        for _ in 0..<20 where !toServer.isEmpty {
+            var toClient: [UInt8] = []
+            for chunk in stride(from: 0, to: toServer.count, by: split == .max ? toServer.count : split) {
+                var out = server.receive(Array(toServer[chunk..<min(toServer.count, chunk + split)]), now: 0)
+                for event in out.events {
+                    if case .streamClosed(let inbound) = event {
+                        #expect(server.write(inbound, Array("world".utf8), output: &out))
+                        server.closeStream(inbound, output: &out)
+                    }
+                }
+                toClient += out.bytes
+                serverEvents += out.events
+            }
+            let out = client.receive(toClient, now: 0)
+            toServer = out.bytes
+            clientEvents += out.events
+        }
+        let inbound = try #require(
+            serverEvents.compactMap { event -> UInt32? in
+                if case .streamOpened(let sid, "/echo/1", true) = event { return sid }
+                return nil
+            }.first)
+        let received = serverEvents.reduce(into: [UInt8]()) {
+            if case .streamData(inbound, let bytes) = $1 { $0 += bytes }
+        }
+        #expect(received == Array("hello".utf8))
+        #expect(serverEvents.contains(.streamEnded("/echo/1")))
+        #expect(clientEvents.contains(.streamOpened(id, protocol: "/echo/1", inbound: false)))
+        let answer = clientEvents.reduce(into: [UInt8]()) { if case .streamData(id, let bytes) = $1 { $0 += bytes } }
+        #expect(answer == Array("world".utf8))
+        #expect(clientEvents.contains(.streamClosed(id)))
+        #expect(server.streamCount == baseline.0 && client.streamCount == baseline.1)
+        #expect(server.openInboundStreams["/echo/1"] == nil)
+
+        // A protocol the listener does not speak: the dialer learns it as a close, nothing is left open.
+        let refused = client.openStream("/nope/1", now: 0)
+        (id, output) = try #require(refused)
+        let reply = server.receive(output.bytes, now: 0)
+        let events = client.receive(reply.bytes, now: 0).events
+        #expect(events.contains(.streamClosed(id)))
+        #expect(client.streamCount == baseline.1)
+    }
+
     @Test func dialerRefusesAnUnexpectedPeer() throws {
         var (server, client) = try pair(expected: Libp2pPrivateKey.generateEd25519().peerID)
         let (_, clientEvents) = run(&server, &client, split: .max)

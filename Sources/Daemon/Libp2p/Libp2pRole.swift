@@ -425,7 +425,8 @@ final class Libp2pRole: DaemonRole {
             metrics.streamsEnded(name)
         case .streamRefused(let name):
             metrics.blocked("inbound", name == nil ? "connection" : "protocol", "streams")
-        case .secured:
+        case .secured, .streamOpened, .streamData, .streamClosed:
+            // No application protocol is registered yet (Kademlia will be the first).
             break
         }
     }
