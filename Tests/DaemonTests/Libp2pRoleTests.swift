@@ -35,6 +35,25 @@ import WaystoneRuntime
         role.stopAcceptingWork()
     }
 
+    /// Too many announced addresses are cut from the end so identify (with its signed record) stays under 4 KiB.
+    @Test func identifyStaysUnderFourKiB() throws {
+        let runner = try LoopRunner()
+        defer { runner.stop() }
+        var config = WaystoneConfig().libp2p
+        config.listen = ["/ip4/127.0.0.1/tcp/0"]
+        config.announce = (0..<120).map { "/dns4/host-\($0).a-rather-long-domain-name.example.com/tcp/4001" }
+        let role = try Libp2pRole(
+            config: config, isDefaultListen: false, identity: Libp2pPrivateKey.generateEd25519(), loop: runner.loop,
+            metrics: Libp2pMetrics(registry: MetricsRegistry()), warn: { _ in }, log: { _, _ in })
+        defer { role.stopAcceptingWork() }
+        let message = role.identifyMessage(observed: try Multiaddr("/ip6/::1/tcp/1"))
+        #expect(message.bytes.count <= Libp2pRole.maxIdentifyBytes)
+        #expect(message.listenAddrs.count > 10 && message.listenAddrs.count < 120)
+        #expect(message.listenAddrs.first == (try Multiaddr(config.announce[0]).bytes))
+        let record = try PeerRecord.open(SignedEnvelope(bytes: try #require(message.signedPeerRecord)))
+        #expect(record.addresses.map(\.bytes) == message.listenAddrs)
+    }
+
     /// Public-address filtering used for announcements.
     @Test(arguments: [
         ("/ip4/8.8.8.8/tcp/1", true), ("/ip4/10.1.2.3/tcp/1", false), ("/ip4/100.64.0.1/tcp/1", false),

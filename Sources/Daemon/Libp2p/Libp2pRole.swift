@@ -168,12 +168,28 @@ final class Libp2pRole: DaemonRole {
             .filter { allowPrivateAddresses || $0.isPublic }
     }
 
-    /// Sets the advertised addresses and signs a peer record for them (sequence numbers only grow).
+    /// The largest identify message we send (libp2p-digest: keep it well under go's 8 KiB read limit).
+    static let maxIdentifyBytes = 4096
+
+    /// Sets the advertised addresses and signs a peer record for them (sequence numbers only grow). Addresses are
+    /// dropped from the end until the identify message, with the longest observed address, fits
+    /// ``maxIdentifyBytes``.
     private func advertise(_ addresses: [Multiaddr]) {
-        advertised = addresses
+        var kept = addresses
         recordSequence = max(recordSequence + 1, UInt64(max(0, time(nil))))
-        let record = PeerRecord(peerID: identity.peerID, sequence: recordSequence, addresses: addresses)
-        signedPeerRecord = try? record.sealed(with: identity).bytes
+        let longestObserved = try? Multiaddr("/ip6/::/tcp/65535")  // binary size of any IPv6 TCP address
+        while true {
+            advertised = kept
+            let record = PeerRecord(peerID: identity.peerID, sequence: recordSequence, addresses: kept)
+            signedPeerRecord = try? record.sealed(with: identity).bytes
+            guard identifyMessage(observed: longestObserved).bytes.count > Self.maxIdentifyBytes, !kept.isEmpty else {
+                break
+            }
+            kept.removeLast()
+        }
+        if kept.count < addresses.count {
+            log("advertised addresses cut to fit identify", [("kept", "\(kept.count)"), ("of", "\(addresses.count)")])
+        }
     }
 
     private func scheduleAddressRefresh(every interval: UInt64) {
@@ -246,7 +262,7 @@ final class Libp2pRole: DaemonRole {
             address.isIPv6 ? "/ip6/\(address.host)/tcp/\(address.port)" : "/ip4/\(address.host)/tcp/\(address.port)")
     }
 
-    private func identifyMessage(observed: Multiaddr?) -> IdentifyMessage {
+    func identifyMessage(observed: Multiaddr?) -> IdentifyMessage {
         IdentifyMessage(
             protocolVersion: Self.protocolVersion, agentVersion: Self.agentVersion,
             publicKey: identity.publicKey.protobufBytes, listenAddrs: advertised.map(\.bytes),
