@@ -34,7 +34,7 @@ public enum ConfigSchema {
             "libp2p.listen", \.libp2p.listen,
             element: "\"/ip4/<ipv4>/tcp/<port>\" or \"/ip6/<ipv6>/tcp/<port>\" multiaddr",
             default: ["/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"],
-            doc: "libp2p TCP listen addresses (Noise, Yamux; identify and ping so far).",
+            doc: "libp2p TCP listen addresses (Noise, Yamux; identify, identify push and ping so far).",
             parse: { MultiaddrSyntax.isListenAddress($0) ? $0 : nil }, render: { $0 }),
         .list(
             "libp2p.announce", \.libp2p.announce, element: "multiaddr starting with /ip4, /ip6, /dns, /dns4 or /dns6",
