@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore", "STUN", "TestSupport", "FuzzHarness",
+                "Daemon", "WaystoneRuntime", "HTTP1", "Metrics", "Libp2pCore", "Node", "STUN", "TestSupport",
+                "FuzzHarness",
             ],
             swiftSettings: swiftSettings),
     ]

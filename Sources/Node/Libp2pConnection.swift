@@ -61,6 +61,8 @@ public struct Libp2pConnection {
         /// Close the TCP connection after writing `bytes`.
         public var close = false
         public var events: [ConnectionEvent] = []
+
+        public init() {}
     }
 
     private enum Stage {

@@ -1,5 +1,6 @@
 import Libp2pCore
 import Metrics
+import Node
 import Testing
 import WaystoneRuntime
 
@@ -226,5 +227,83 @@ import WaystoneRuntime
         #expect(try group("1.2.3.4:1") == [1, 2, 3, 4])
         #expect(try group("[2001:db8:aa:bb01::1]:1") == group("[2001:db8:aa:bbff:ffff::9]:2"))
         #expect(try group("[2001:db8:aa:bb01::1]:1") != group("[2001:db8:aa:bc01::1]:1"))
+    }
+}
+
+/// A service that echoes inbound streams and records what happens to the streams it opens.
+final class EchoService: Libp2pService {
+    let protocols = ["/test/echo/1"]
+    weak var host: Libp2pRole?
+    let events = Locked<[String]>([])
+    let identified = Locked<Int>(0)
+
+    func start(host: Libp2pRole) { self.host = host }
+    func streamOpened(_ session: Libp2pSession, _ id: UInt32, protocol: String, inbound: Bool) {
+        events.value.append("opened \(inbound ? "in" : "out")")
+    }
+    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) {
+        events.value.append("data \(String(decoding: bytes, as: UTF8.self))")
+        if session.isInbound { host?.write(session, id, bytes) }
+    }
+    func streamClosed(_ session: Libp2pSession, _ id: UInt32) {
+        events.value.append("closed")
+        if session.isInbound { host?.closeStream(session, id) }
+    }
+    func peerIdentified(_ session: Libp2pSession, _ peer: PeerID, _ entry: Peerstore.Entry) {
+        if entry.protocols.contains("/test/echo/1") { identified.value += 1 }
+    }
+    func connectionClosed(_ session: Libp2pSession) { events.value.append("connection closed") }
+    func stop() { events.value.append("stopped") }
+}
+
+@Suite(.serialized) struct Libp2pServiceTests {
+    /// `connect` dials (or reuses) a connection proven to be the peer; a service's protocol is advertised, its
+    /// streams reach it both ways; a wrong peer ID gives nil.
+    @Test func servicesOpenStreamsOverConnectionsTheRoleDials() throws {
+        let runner = try LoopRunner()
+        let (serviceA, serviceB) = (EchoService(), EchoService())
+        let keyA = Libp2pPrivateKey.generateEd25519()
+        func role(_ key: Libp2pPrivateKey, _ service: EchoService) throws -> Libp2pRole {
+            var config = WaystoneConfig().libp2p
+            config.listen = ["/ip4/127.0.0.1/tcp/0"]
+            config.allowPrivateAddresses = true
+            return try Libp2pRole(
+                config: config, isDefaultListen: false, identity: key, loop: runner.loop,
+                metrics: Libp2pMetrics(registry: MetricsRegistry()), warn: { _ in }, log: { _, _ in },
+                services: [service])
+        }
+        let roleA = try role(keyA, serviceA)
+        let roleB = try role(Libp2pPrivateKey.generateEd25519(), serviceB)
+        #expect(roleA.protocols.contains("/test/echo/1"))
+        let addressA = try Multiaddr(try #require(roleA.boundAddresses.first))
+        runner.start()
+        defer { runner.stop() }
+
+        let boxes = UncheckedBox((roleA, roleB))
+        let outcome = Locked<[String]>([])
+        runner.loop.execute {
+            let roleB = boxes.value.1
+            roleB.connect(to: keyA.peerID, at: addressA) { session in
+                guard let session, let id = roleB.openStream(session, "/test/echo/1") else {
+                    outcome.value.append("no session")
+                    return
+                }
+                outcome.value.append(roleB.write(session, id, Array("hi".utf8)) ? "written" : "not written")
+                roleB.closeStream(session, id)
+                // A second connect reuses the connection.
+                roleB.connect(to: keyA.peerID, at: addressA) { again in
+                    outcome.value.append(again === session ? "reused" : "new")
+                }
+            }
+            roleB.connect(to: Libp2pPrivateKey.generateEd25519().peerID, at: addressA) { session in
+                outcome.value.append(session == nil ? "wrong peer refused" : "wrong peer accepted")
+            }
+        }
+        #expect(waitUntil(timeout: 5) { outcome.value.count == 3 })
+        #expect(Set(outcome.value) == ["written", "reused", "wrong peer refused"])
+        #expect(waitUntil(timeout: 5) { serviceB.events.value.contains("closed") })
+        #expect(serviceA.events.value.prefix(3) == ["opened in", "data hi", "closed"])
+        #expect(serviceB.events.value.prefix(3) == ["opened out", "data hi", "closed"])
+        #expect(waitUntil(timeout: 5) { serviceA.identified.value >= 1 && serviceB.identified.value >= 1 })
     }
 }

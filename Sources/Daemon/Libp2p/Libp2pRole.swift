@@ -20,33 +20,21 @@ final class Libp2pRole: DaemonRole {
         let description: String
     }
 
-    private final class Session {
-        let connection: TCPConnection
-        var machine: Libp2pConnection
-        var handshakeTimer: TimerHandle?
-        var tickTimer: TimerHandle?
-        var upgraded = false
-        let isInbound: Bool
-        let startedAt: UInt64
-        /// Bytes this connection held at the last count (part of ``Libp2pRole/bufferedBytes``).
-        var buffered = 0
-
-        init(connection: TCPConnection, machine: Libp2pConnection, startedAt: UInt64) {
-            self.connection = connection
-            self.machine = machine
-            self.startedAt = startedAt
-            isInbound = machine.direction == .inbound
-        }
-
-        var direction: String { isInbound ? "inbound" : "outbound" }
-    }
-
     static let agentVersion = "waystone/\(WaystoneVersion.current)"
     static let protocolVersion = "ipfs/0.1.0"
-    /// Protocols accepted on inbound streams (advertised in identify).
-    static let protocols = [
+    /// Protocols every connection accepts on inbound streams; services add theirs.
+    static let baseProtocols = [
         Libp2pConnection.identifyProtocol, Libp2pConnection.identifyPushProtocol, Libp2pConnection.pingProtocol,
     ]
+    /// Protocols accepted on inbound streams (advertised in identify).
+    let protocols: [String]
+    private let services: [Libp2pService]
+    /// Upgraded connections by remote peer.
+    private var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
+    /// Callers of ``connect(to:at:completion:)`` waiting for a dial in progress.
+    private var dialWaiters: [PeerID: [(Libp2pSession?) -> Void]] = [:]
+    /// Dials started by ``connect(to:at:completion:)`` and not finished.
+    static let maxDialsInFlight = 64
 
     let name = "libp2p"
     private(set) var boundAddresses: [String] = []
@@ -74,7 +62,7 @@ final class Libp2pRole: DaemonRole {
     private var isStopped = false
     private let handshakeNanoseconds: UInt64
     private let log: (String, [(String, String)]) -> Void
-    private var sessions: [ObjectIdentifier: Session] = [:]
+    private var sessions: [ObjectIdentifier: Libp2pSession] = [:]
     private var connectionsPerIP: [[UInt8]: Int] = [:]
     /// Bytes all connections hold (socket write queues and what the machines buffer).
     private(set) var bufferedBytes = 0
@@ -97,8 +85,11 @@ final class Libp2pRole: DaemonRole {
     init(
         config: WaystoneConfig.Libp2pSection, isDefaultListen: Bool, identity: Libp2pPrivateKey, loop: EventLoop,
         metrics: Libp2pMetrics, warn: (String) -> Void, log: @escaping (String, [(String, String)]) -> Void,
-        interfaceAddresses: @escaping (UInt16) -> [SocketAddress] = { InterfaceAddresses.all(port: $0) }
+        interfaceAddresses: @escaping (UInt16) -> [SocketAddress] = { InterfaceAddresses.all(port: $0) },
+        services: [Libp2pService] = []
     ) throws(StartError) {
+        self.services = services
+        protocols = Self.baseProtocols + services.flatMap(\.protocols)
         self.loop = loop
         self.identity = identity
         self.metrics = metrics
@@ -158,6 +149,7 @@ final class Libp2pRole: DaemonRole {
         if announced.isEmpty && config.addressRefreshSeconds > 0 {
             scheduleAddressRefresh(every: UInt64(config.addressRefreshSeconds) * 1_000_000_000)
         }
+        for service in services { service.start(host: self) }
         for peer in peers { dial(peer) }
     }
 
@@ -218,6 +210,7 @@ final class Libp2pRole: DaemonRole {
 
     func stopAcceptingWork() {
         isStopped = true
+        for service in services { service.stop() }
         if let refreshTimer { loop.cancel(refreshTimer) }
         refreshTimer = nil
         for peer in peers {
@@ -266,7 +259,7 @@ final class Libp2pRole: DaemonRole {
         IdentifyMessage(
             protocolVersion: Self.protocolVersion, agentVersion: Self.agentVersion,
             publicKey: identity.publicKey.protobufBytes, listenAddrs: advertised.map(\.bytes),
-            observedAddr: observed?.bytes, protocols: Self.protocols, signedPeerRecord: signedPeerRecord)
+            observedAddr: observed?.bytes, protocols: protocols, signedPeerRecord: signedPeerRecord)
     }
 
     /// Which memory limit a connection holding `connection` bytes breaks (`"connection"`, `"system"`), if any: the
@@ -349,7 +342,7 @@ final class Libp2pRole: DaemonRole {
         do {
             machine = try Libp2pConnection(
                 direction: direction, identity: identity, randomBytes: SecureRandom.bytes, yamux: yamuxConfig,
-                limits: connectionLimits
+                limits: connectionLimits, applicationProtocols: Set(protocols).subtracting(Self.baseProtocols)
             ) { [unowned self] _ in self.identifyMessage(observed: observed) }
         } catch {
             connection.close()
@@ -358,7 +351,7 @@ final class Libp2pRole: DaemonRole {
         connectionsPerIP[ip, default: 0] += 1
         let key = ObjectIdentifier(connection)
         let opening = machine.start()
-        let session = Session(connection: connection, machine: machine, startedAt: loop.nowNanoseconds())
+        let session = Libp2pSession(connection: connection, machine: machine, startedAt: loop.nowNanoseconds())
         sessions[key] = session
         if session.isInbound { pendingHandshakes += 1 }
         metrics.connections.set(Double(sessions.count))
@@ -374,7 +367,16 @@ final class Libp2pRole: DaemonRole {
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
             if session.isInbound && !session.upgraded { self.pendingHandshakes -= 1 }
-            if session.upgraded { self.metrics.closed(session.direction) }
+            if session.upgraded {
+                self.metrics.closed(session.direction)
+                if let peer = session.remotePeer {
+                    self.sessionsByPeer[peer]?[key] = nil
+                    if self.sessionsByPeer[peer]?.isEmpty == true { self.sessionsByPeer[peer] = nil }
+                }
+                for service in self.services { service.connectionClosed(session) }
+            } else if let expected = session.expectedPeer {
+                for waiter in self.dialWaiters.removeValue(forKey: expected) ?? [] { waiter(nil) }
+            }
             for (name, count) in session.machine.openInboundStreams { self.metrics.streamsEnded(name, count: count) }
             self.bufferedBytes -= session.buffered
             let remaining = (self.connectionsPerIP[ip] ?? 1) - 1
@@ -390,7 +392,7 @@ final class Libp2pRole: DaemonRole {
         if !opening.bytes.isEmpty { apply(opening, session) }
     }
 
-    private func apply(_ output: Libp2pConnection.Output, _ session: Session) {
+    private func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession) {
         if !output.bytes.isEmpty { session.connection.write(output.bytes) }
         for event in output.events { handle(event, session) }
         if output.close {
@@ -401,7 +403,7 @@ final class Libp2pRole: DaemonRole {
         armTick(session)
     }
 
-    private func handle(_ event: ConnectionEvent, _ session: Session) {
+    private func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {
         let now = loop.nowNanoseconds()
         switch event {
         case .upgraded:
@@ -410,9 +412,13 @@ final class Libp2pRole: DaemonRole {
             if let timer = session.handshakeTimer { loop.cancel(timer) }
             session.handshakeTimer = nil
             metrics.opened(session.direction, handshakeSeconds: Double(now - session.startedAt) / 1e9)
+            if let peer = session.remotePeer {
+                sessionsByPeer[peer, default: [:]][ObjectIdentifier(session.connection)] = session
+                for waiter in dialWaiters.removeValue(forKey: peer) ?? [] { waiter(session) }
+            }
         case .identified(let peer, let info):
             metrics.identify("received")
-            remember(peer, info, now)
+            remember(peer, info, now, session)
             if !session.isInbound {
                 log(
                     "peer identified",
@@ -423,7 +429,7 @@ final class Libp2pRole: DaemonRole {
             }
         case .identifyPushed(let peer, let info):
             metrics.identifyPush("received")
-            remember(peer, info, now)
+            remember(peer, info, now, session)
         case .identifyPushSent:
             metrics.identifyPush("sent")
         case .failed(let reason):
@@ -441,21 +447,111 @@ final class Libp2pRole: DaemonRole {
             metrics.streamsEnded(name)
         case .streamRefused(let name):
             metrics.blocked("inbound", name == nil ? "connection" : "protocol", "streams")
-        case .secured, .streamOpened, .streamData, .streamClosed:
-            // No application protocol is registered yet (Kademlia will be the first).
+        case .streamOpened(let id, let proto, let inbound):
+            for service in services where service.protocols.contains(proto) {
+                service.streamOpened(session, id, protocol: proto, inbound: inbound)
+            }
+        case .streamData(let id, let bytes):
+            for service in services { service.streamData(session, id, bytes) }
+        case .streamClosed(let id):
+            for service in services { service.streamClosed(session, id) }
+        case .secured:
             break
         }
     }
 
-    private func remember(_ peer: PeerID, _ info: IdentifyMessage, _ now: UInt64) {
+    private func remember(_ peer: PeerID, _ info: IdentifyMessage, _ now: UInt64, _ session: Libp2pSession) {
         peerstore.update(peer, with: info, now: now)
         metrics.peerstorePeers.set(Double(peerstore.count))
+        guard let entry = peerstore[peer] else { return }
+        for service in services { service.peerIdentified(session, peer, entry) }
+    }
+
+    // MARK: - For services
+
+    /// An upgraded connection to `peer`, if there is one.
+    func session(for peer: PeerID) -> Libp2pSession? {
+        sessionsByPeer[peer]?.values.first { !$0.connection.isClosed }
+    }
+
+    /// Calls `completion` with an upgraded connection to `peer`: an existing one at once, else after dialing
+    /// `address` (the Noise handshake must prove `peer`). `nil` when the dial fails, the address is private and
+    /// private addresses are not allowed, too many dials are in flight, or the role stopped.
+    func connect(to peer: PeerID, at address: Multiaddr, completion: @escaping (Libp2pSession?) -> Void) {
+        if let existing = session(for: peer) { return completion(existing) }
+        if dialWaiters[peer] != nil {
+            dialWaiters[peer]?.append(completion)
+            return
+        }
+        guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, allowPrivateAddresses || address.isPublic,
+            let ip = address.ipAddress, let port = address.tcpPort,
+            let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
+        else { return completion(nil) }
+        dialWaiters[peer] = [completion]
+        let fail = { [weak self] in
+            guard let self else { return }
+            self.metrics.dialFailed("connect")
+            for waiter in self.dialWaiters.removeValue(forKey: peer) ?? [] { waiter(nil) }
+        }
+        do {
+            try loop.connectTCP(socketAddress, timeoutNanoseconds: handshakeNanoseconds) { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let connection):
+                    guard !self.isStopped else {
+                        connection.close()
+                        return fail()
+                    }
+                    self.begin(connection, direction: .outbound(expectedPeer: peer))
+                case .failure:
+                    fail()
+                }
+            }
+        } catch {
+            fail()
+        }
+    }
+
+    /// Opens a stream proposing `proto` on `session`; the service hears back through
+    /// ``Libp2pService/streamOpened(_:_:protocol:inbound:)`` or ``Libp2pService/streamClosed(_:_:)``.
+    func openStream(_ session: Libp2pSession, _ proto: String) -> UInt32? {
+        guard !session.connection.isClosed,
+            let (id, output) = session.machine.openStream(proto, now: loop.nowNanoseconds())
+        else { return nil }
+        apply(output, session)
+        return id
+    }
+
+    /// Writes on a stream; false when it is not writable or its send queue is full.
+    @discardableResult
+    func write(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) -> Bool {
+        guard !session.connection.isClosed else { return false }
+        var output = Libp2pConnection.Output()
+        let written = session.machine.write(id, bytes, output: &output)
+        apply(output, session)
+        return written
+    }
+
+    /// Half-closes a stream (FIN).
+    func closeStream(_ session: Libp2pSession, _ id: UInt32) {
+        guard !session.connection.isClosed else { return }
+        var output = Libp2pConnection.Output()
+        session.machine.closeStream(id, output: &output)
+        apply(output, session)
+    }
+
+    /// Resets a stream.
+    func resetStream(_ session: Libp2pSession, _ id: UInt32) {
+        guard !session.connection.isClosed else { return }
+        var output = Libp2pConnection.Output()
+        session.machine.resetStream(id, output: &output)
+        apply(output, session)
     }
 
     /// Recounts what `session` holds; closes it when it is over `maxBufferedBytesPerConnection`, or grew while all
     /// connections together are over `maxBufferedBytes`. Returns whether the session lives.
     @discardableResult
-    private func account(_ session: Session) -> Bool {
+    private func account(_ session: Libp2pSession) -> Bool {
         let now = session.connection.queuedBytes + session.machine.bufferedBytes
         let grew = now > session.buffered
         bufferedBytes += now - session.buffered
@@ -468,7 +564,7 @@ final class Libp2pRole: DaemonRole {
     }
 
     /// Yamux keep-alive deadlines.
-    private func armTick(_ session: Session) {
+    private func armTick(_ session: Libp2pSession) {
         guard session.tickTimer == nil, let deadline = session.machine.nextDeadline else { return }
         session.tickTimer = loop.schedule(atNanoseconds: deadline) { [weak self, weak session] in
             guard let self, let session, !session.connection.isClosed else { return }
