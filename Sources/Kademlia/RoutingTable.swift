@@ -112,6 +112,13 @@ public struct RoutingTable: Sendable {
     /// ``RoutingTableUpdate`` for the outcomes. A known peer given no usable addresses keeps its old ones.
     @discardableResult
     public mutating func observe(_ peer: PeerID, addresses: [Multiaddr], now: UInt64) -> RoutingTableUpdate {
+        observe(peer, addresses: addresses, now: now, startingChecks: true)
+    }
+
+    /// ``observe(_:addresses:now:)``; with `startingChecks` false a full bucket only caches the newcomer.
+    mutating func observe(
+        _ peer: PeerID, addresses: [Multiaddr], now: UInt64, startingChecks: Bool
+    ) -> RoutingTableUpdate {
         guard peer != localPeer else { return .rejected(.localPeer) }
         var kept: [Multiaddr] = []
         for address in addresses where config.addressFilter(address) && !kept.contains(address) {
@@ -152,6 +159,7 @@ public struct RoutingTable: Sendable {
                 buckets[index].replacements.removeFirst()
             }
         }
+        guard startingChecks else { return .cached }
         if let check = buckets[index].check, now < check.startedAt &+ config.livenessCheckTimeout,
             now >= check.startedAt
         {
