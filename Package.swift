@@ -16,8 +16,8 @@ let package = Package(
         .library(
             name: "WaystoneFuzzable",
             targets: [
-                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Node", "Daemon",
-                "FuzzHarness",
+                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Kademlia", "Node",
+                "Daemon", "FuzzHarness",
             ]),
     ],
     targets: [
@@ -72,8 +72,9 @@ let package = Package(
         .target(
             name: "FuzzHarness",
             dependencies: [
-                "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Node",
-                "Daemon",
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify",
+                "Kademlia",
+                "Node", "Daemon",
             ],
             path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
         // Helpers shared by the test targets (seeded generator for property tests, fuzz corpus replay).
