@@ -16,8 +16,8 @@ let package = Package(
         .library(
             name: "WaystoneFuzzable",
             targets: [
-                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Node", "Daemon",
-                "FuzzHarness",
+                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Kademlia", "Node",
+                "Daemon", "FuzzHarness",
             ]),
     ],
     targets: [
@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "Noise", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
         // Yamux: `/yamux/1.0.0` stream multiplexer, sans-IO
         .target(name: "Yamux", dependencies: ["Wire"], swiftSettings: swiftSettings),
+        // Kademlia: `/ipfs/kad/1.0.0` message codec, XOR keyspace, routing table, iterative lookup, table snapshots
+        .target(name: "Kademlia", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
         // Node: pure composition of the libp2p connection upgrade and the per-stream protocols
         .target(
             name: "Node", dependencies: ["Wire", "Libp2pCore", "Multistream", "Noise", "Yamux", "Identify"],
@@ -70,8 +72,9 @@ let package = Package(
         .target(
             name: "FuzzHarness",
             dependencies: [
-                "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Node",
-                "Daemon",
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify",
+                "Kademlia",
+                "Node", "Daemon",
             ],
             path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
         // Helpers shared by the test targets (seeded generator for property tests, fuzz corpus replay).
@@ -99,6 +102,9 @@ let package = Package(
                 "FuzzHarness",
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KademliaTests", dependencies: ["Kademlia", "Libp2pCore", "Wire", "TestSupport", "FuzzHarness"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(

@@ -27,6 +27,8 @@ let fuzzTargets = [
     "noise-responder",
     "yamux",
     "identify",
+    "kad-message",
+    "kad-snapshot",
     "envelope",
     "inbound-connection",
 ]
