@@ -9,7 +9,7 @@
 # idle (after HOLD seconds). Then the client exits and the server is stopped by its PID. Medians per server and N.
 #
 # Environment:
-#   SERVERS="waystone p2pd"  CONNS="1000 10000"  ROUNDS=3  HOLD=3 (seconds held idle before the RSS is read)
+#   SERVERS="waystone p2pd"  CONNS="1000 10000"  ROUNDS=5  HOLD=3 (seconds held idle before the RSS is read)
 #   CONCURRENCY=128 (handshakes in flight)  SOURCES=4 (client source addresses 127.0.0.2 ... 127.0.0.<SOURCES+1>)
 #   BIN_UNDER_TEST=.build/release/waystone   (built here unless SKIP_BUILD=1)
 #   KEEP=1                      keep the temp dir (raw results, server logs)
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.."
 
 SERVERS=${SERVERS:-"waystone p2pd"}
 CONNS=${CONNS:-"1000 10000"}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 HOLD=${HOLD:-3}
 CONCURRENCY=${CONCURRENCY:-128}
 SOURCES=${SOURCES:-4}
