@@ -67,6 +67,12 @@ let package = Package(
         .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
         // STUN load generator for `make bench-stun` (Tests/Benchmarks/stun.sh); Glibc sockets only.
         .executableTarget(name: "stunload", path: "Tests/Benchmarks/stunload", swiftSettings: swiftSettings),
+        // libp2p connection load client for `make bench-libp2p` (Tests/Benchmarks/libp2p.sh): Node's connection
+        // machine on the runtime's event loop.
+        .executableTarget(
+            name: "libp2pload",
+            dependencies: ["Crypto", "Identify", "Libp2pCore", "Node", "WaystoneRuntime"],
+            path: "Tests/Benchmarks/libp2pload", swiftSettings: swiftSettings),
 
         // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.
         .target(

@@ -28,9 +28,14 @@ extension EventLoop {
     }
 
     /// Starts a non-blocking connect. `onConnect` runs on the loop exactly once: with the connection, or with the
-    /// error (refused, unreachable, `ETIMEDOUT` after `timeoutNanoseconds`). Throws only if no socket could be made.
+    /// error (refused, unreachable, `ETIMEDOUT` after `timeoutNanoseconds`). Throws only if no socket could be made,
+    /// or if it could not be bound to `source`.
+    ///
+    /// `source` picks the local IP (and port, 0 for any) the connection comes from, e.g. one of several loopback
+    /// addresses so that many connections to one server do not exhaust one address's ephemeral ports. With port 0
+    /// the port is chosen at connect time (`IP_BIND_ADDRESS_NO_PORT`), so it is unique per 4-tuple, not per address.
     public func connectTCP(
-        _ address: SocketAddress, timeoutNanoseconds: UInt64? = nil,
+        _ address: SocketAddress, from source: SocketAddress? = nil, timeoutNanoseconds: UInt64? = nil,
         onConnect: @escaping (Result<TCPConnection, RuntimeError>) -> Void
     ) throws(RuntimeError) {
         let fd: Int32
@@ -40,6 +45,14 @@ extension EventLoop {
             throw error.runtime("socket", address.description)
         }
         try? Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        if let source {
+            do {
+                try Self.bindSource(fd, source)
+            } catch {
+                Syscall.close(fd)
+                throw error.runtime("bind", source.description)
+            }
+        }
         let pending = PendingConnect(loop: self, fd: fd, address: address, onConnect: onConnect)
         let started = address.withSockAddr { pointer, length in
             Result { () throws(SyscallError) in try Syscall.call { connect(fd, pointer, length) } }
@@ -62,7 +75,17 @@ extension EventLoop {
         }
     }
 
-    /// Binds a UDP socket (IPv6 sockets are IPV6_V6ONLY).
+    /// Binds an unconnected socket to `source` (a source address for a connect). Port 0 defers the port choice to
+    /// `connect` where the kernel supports it.
+    private static func bindSource(_ fd: Int32, _ source: SocketAddress) throws(SyscallError) {
+        if source.port == 0 {
+            try? Syscall.setOption(fd, Int32(IPPROTO_IP), IP_BIND_ADDRESS_NO_PORT, 1)
+        }
+        _ = try source.withSockAddr { pointer, length throws(SyscallError) in
+            try Syscall.blocking { Glibc.bind(fd, pointer, length) }
+        }
+    }
+
     /// Binds a UDP socket. Datagrams longer than `maxDatagramBytes` are dropped (and counted in
     /// ``UDPSocket/truncatedDatagrams``). `socketBufferBytes` asks for larger kernel receive and send buffers (a busy
     /// server drops datagrams when its receive buffer overflows); the kernel caps it at `net.core.rmem_max` /

@@ -89,6 +89,59 @@ import Testing
         #expect(outcome.value?.description.hasPrefix("connect \(target): ") == true)
     }
 
+    @Test func connectFromASourceAddressUsesIt() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let seenByServer = Box<[SocketAddress]>([])
+        let clients = Box<[TCPConnection]>([])
+        // Stop once both ends of all three connections exist: accepts and connect callbacks come in any order.
+        func stopWhenAllConnected() {
+            if seenByServer.value.count == 3 && clients.value.count == 3 { loop.stop() }
+        }
+        let listener = try loop.listenTCP(TestSupport.loopbackV4) { connection in
+            seenByServer.value.append(connection.remoteAddress)
+            stopWhenAllConnected()
+        }
+        let sources = ["127.0.0.2:0", "127.0.0.2:0", "127.0.0.3:0"]
+        for text in sources {
+            try loop.connectTCP(listener.localAddress, from: SocketAddress.parse(text)) { result in
+                guard case .success(let client) = result else {
+                    Issue.record("connect from \(text) failed: \(result)")
+                    loop.stop()
+                    return
+                }
+                clients.value.append(client)
+                stopWhenAllConnected()
+            }
+        }
+        #expect(try TestSupport.run(loop))
+        let clientHosts = clients.value.map(\.localAddress.host).sorted()
+        #expect(clientHosts == ["127.0.0.2", "127.0.0.2", "127.0.0.3"])
+        #expect(seenByServer.value.map(\.host).sorted() == clientHosts)
+        #expect(clients.value.allSatisfy { $0.localAddress.port != 0 })
+        #expect(Set(clients.value.map(\.localAddress)).count == 3, "each connection has its own port")
+        #expect(Set(seenByServer.value) == Set(clients.value.map(\.localAddress)))
+    }
+
+    @Test func connectFromAnAddressNotOnThisHostThrowsBind() throws {
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let listener = try loop.listenTCP(TestSupport.loopbackV4) { _ in Issue.record("nothing should connect") }
+        let source = try SocketAddress.parse("192.0.2.1:0")  // TEST-NET-1: bind fails before any packet
+        let calls = Box(0)
+        do {
+            try loop.connectTCP(listener.localAddress, from: source) { _ in calls.value += 1 }
+            Issue.record("connect from \(source) did not throw")
+        } catch {
+            #expect(error.operation == "bind")
+            #expect(error.errno == EADDRNOTAVAIL)
+            #expect(error.description.hasPrefix("bind 192.0.2.1:0: "))
+        }
+        loop.schedule(afterNanoseconds: 20_000_000) { loop.stop() }
+        try loop.run()
+        #expect(calls.value == 0, "no callback after a synchronous failure")
+    }
+
     @Test func connectTimeoutFires() throws {
         let loop = try EventLoop()
         defer { loop.close() }
