@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node", "Yamux",
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node", "Noise", "Yamux",
                 "WaystoneRuntime",
                 "CLinux",
             ],

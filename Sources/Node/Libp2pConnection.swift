@@ -111,22 +111,30 @@ public struct Libp2pConnection {
     /// - Parameters:
     ///   - applicationProtocols: further protocols accepted on inbound streams; their streams are handed to the
     ///     caller (``ConnectionEvent/streamOpened(_:protocol:inbound:)`` and the following stream events).
+    ///   - noiseIdentity: a Noise static key and signed payload shared by many connections; nil draws a fresh
+    ///     static key for this connection.
     ///   - identify: the identify message for this connection (observedAddr set by the caller), given the peer.
     public init(
-        direction: Direction = .inbound, identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8],
-        yamux: YamuxConfig = YamuxConfig(), limits: ConnectionLimits = ConnectionLimits(),
+        direction: Direction = .inbound, identity: Libp2pPrivateKey, noiseIdentity: NoiseLocalIdentity? = nil,
+        randomBytes: (Int) -> [UInt8], yamux: YamuxConfig = YamuxConfig(),
+        limits: ConnectionLimits = ConnectionLimits(),
         applicationProtocols: Set<String> = [], identify: @escaping (PeerID) -> IdentifyMessage
     ) throws(NoiseError) {
         self.direction = direction
         self.limits = limits
         // Noise keys are drawn now so the machine stays a pure function of its inputs afterwards.
+        let local: NoiseLocalIdentity
+        if let noiseIdentity {
+            local = noiseIdentity
+        } else {
+            local = try NoiseLocalIdentity(identity: identity, randomBytes: randomBytes)
+        }
         var noise: NoiseMachine
         switch direction {
         case .inbound:
-            noise = try NoiseMachine(role: .responder, identity: identity, randomBytes: randomBytes)
+            noise = try NoiseMachine(role: .responder, local: local, randomBytes: randomBytes)
         case .outbound(let peer):
-            noise = try NoiseMachine(
-                role: .initiator, identity: identity, expectedRemotePeer: peer, randomBytes: randomBytes)
+            noise = try NoiseMachine(role: .initiator, local: local, expectedRemotePeer: peer, randomBytes: randomBytes)
         }
         noise.maxRSAKeyBits = limits.maxRSAKeyBits
         pendingNoise = noise

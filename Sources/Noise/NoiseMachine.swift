@@ -41,8 +41,10 @@ public struct NoiseMachine: Sendable {
     /// This side's role: the dialer is the initiator.
     public let role: NoiseHandshake.Role
     private let expectedRemotePeer: PeerID?
-    private let localPayload: [UInt8]
-    private var handshake: NoiseHandshake
+    private var localPayload: [UInt8]
+    /// The handshake state; dropped once the session keys are split off (the spec's "delete the handshake state").
+    private var handshake: NoiseHandshake?
+    private var finalHandshakeHash: [UInt8]?
     private var channel: NoiseSecureChannel?
     private var decoder = NoiseFrameDecoder()
     private var state = State.handshaking
@@ -60,12 +62,36 @@ public struct NoiseMachine: Sendable {
         role: NoiseHandshake.Role, identity: Libp2pPrivateKey, staticKey: X25519PrivateKey,
         ephemeralKey: X25519PrivateKey, expectedRemotePeer: PeerID? = nil
     ) {
+        self.init(
+            role: role, local: NoiseLocalIdentity(identity: identity, staticKey: staticKey), ephemeralKey: ephemeralKey,
+            expectedRemotePeer: expectedRemotePeer)
+    }
+
+    /// A machine using a prepared static key and signed payload (shared by many connections, as rust-libp2p does)
+    /// and a fresh `ephemeralKey`.
+    public init(
+        role: NoiseHandshake.Role, local: NoiseLocalIdentity, ephemeralKey: X25519PrivateKey,
+        expectedRemotePeer: PeerID? = nil
+    ) {
         self.role = role
         self.expectedRemotePeer = expectedRemotePeer
-        self.handshake = NoiseHandshake(role: role, staticKey: staticKey, ephemeralKey: ephemeralKey)
-        let signature = identity.sign(NoiseHandshakePayload.signedMessage(staticKey: staticKey.publicKey))
-        self.localPayload =
-            NoiseHandshakePayload(identityKey: identity.publicKey.protobufBytes, identitySignature: signature).bytes
+        self.handshake = NoiseHandshake(role: role, staticKey: local.staticKey, ephemeralKey: ephemeralKey)
+        self.localPayload = local.payload
+    }
+
+    /// A machine with a prepared static identity and an ephemeral key from `randomBytes` (asked for 32 bytes).
+    /// - Throws: ``NoiseError/crypto(_:)`` when `randomBytes` returns the wrong length.
+    public init(
+        role: NoiseHandshake.Role, local: NoiseLocalIdentity, expectedRemotePeer: PeerID? = nil,
+        randomBytes: (Int) -> [UInt8]
+    ) throws(NoiseError) {
+        let ephemeralKey: X25519PrivateKey
+        do {
+            ephemeralKey = try X25519PrivateKey(rawRepresentation: randomBytes(X25519PrivateKey.byteCount))
+        } catch {
+            throw .crypto(error)
+        }
+        self.init(role: role, local: local, ephemeralKey: ephemeralKey, expectedRemotePeer: expectedRemotePeer)
     }
 
     /// A machine whose fresh static and ephemeral keys come from `randomBytes` (asked for 32 bytes, twice).
@@ -94,7 +120,7 @@ public struct NoiseMachine: Sendable {
     public var isFailed: Bool { state == .failed }
 
     /// The final handshake hash (channel binding), once established.
-    public var handshakeHash: [UInt8]? { state == .established ? handshake.handshakeHash : nil }
+    public var handshakeHash: [UInt8]? { state == .established ? finalHandshakeHash : nil }
 
     /// Starts the handshake: the initiator's first message (`-> e`, empty payload); nothing for the responder.
     /// Idempotent; ``receive(_:)`` starts an initiator that was not started.
@@ -102,9 +128,10 @@ public struct NoiseMachine: Sendable {
         var output = NoiseOutput()
         guard !started else { return output }
         started = true
-        guard role == .initiator, state == .handshaking else { return output }
+        guard role == .initiator, state == .handshaking, var handshake else { return output }
         do {
             let message = try handshake.writeMessage(payload: [])
+            self.handshake = handshake
             NoiseFrameDecoder.appendFrame(message, to: &output.bytesToSend)
         } catch {
             fail(error, into: &output)
@@ -147,26 +174,28 @@ public struct NoiseMachine: Sendable {
     }
 
     private mutating func handleHandshakeFrame(_ frame: [UInt8], into output: inout NoiseOutput) throws(NoiseError) {
+        guard var handshake else { throw .invalidState }
         let payload = try handshake.readMessage(frame)
         switch (role, handshake.step) {
         case (.responder, 1):
             // Message 1 has an empty payload by spec; anything in it is ignored.
             let message = try handshake.writeMessage(payload: localPayload)
             NoiseFrameDecoder.appendFrame(message, to: &output.bytesToSend)
+            self.handshake = handshake
         case (.initiator, 2):
-            try verify(payload)
+            try verify(payload, remoteStatic: handshake.remoteStaticKey)
             let message = try handshake.writeMessage(payload: localPayload)
             NoiseFrameDecoder.appendFrame(message, to: &output.bytesToSend)
-            try establish(into: &output)
+            try establish(handshake, into: &output)
         case (.responder, 3):
-            try verify(payload)
-            try establish(into: &output)
+            try verify(payload, remoteStatic: handshake.remoteStaticKey)
+            try establish(handshake, into: &output)
         default:
             throw .invalidState
         }
     }
 
-    private mutating func verify(_ payloadBytes: [UInt8]) throws(NoiseError) {
+    private mutating func verify(_ payloadBytes: [UInt8], remoteStatic: [UInt8]?) throws(NoiseError) {
         let payload: NoiseHandshakePayload
         do {
             payload = try NoiseHandshakePayload(bytes: payloadBytes)
@@ -175,7 +204,7 @@ public struct NoiseMachine: Sendable {
         }
         guard let keyBytes = payload.identityKey else { throw .missingIdentityKey }
         guard let signature = payload.identitySignature else { throw .missingIdentitySignature }
-        guard let remoteStatic = handshake.remoteStaticKey else { throw .invalidState }
+        guard let remoteStatic else { throw .invalidState }
         let key: Libp2pPublicKey
         let valid: Bool
         do throws(KeyError) {
@@ -197,9 +226,12 @@ public struct NoiseMachine: Sendable {
         remotePeer = peer
     }
 
-    private mutating func establish(into output: inout NoiseOutput) throws(NoiseError) {
+    private mutating func establish(_ handshake: NoiseHandshake, into output: inout NoiseOutput) throws(NoiseError) {
         let (send, receive) = try handshake.split()
         channel = NoiseSecureChannel(send: send, receive: receive)
+        finalHandshakeHash = handshake.handshakeHash
+        self.handshake = nil
+        localPayload = []
         state = .established
         if let remotePeer { output.event = .handshakeComplete(remotePeer) }
     }
@@ -207,7 +239,36 @@ public struct NoiseMachine: Sendable {
     private mutating func fail(_ error: NoiseError, into output: inout NoiseOutput) {
         state = .failed
         channel = nil
+        handshake = nil
         decoder.reset()
         output.event = .failed(error)
+    }
+}
+
+/// This node's side of the libp2p Noise handshake that does not change between connections: a static X25519 key
+/// and the payload carrying the identity key and its signature over that static key. Preparing it once saves a key
+/// generation and a signature per handshake (rust-libp2p keeps one static key per transport; forward secrecy comes
+/// from the per-connection ephemeral keys).
+public struct NoiseLocalIdentity: Sendable {
+    public let staticKey: X25519PrivateKey
+    /// The encoded handshake payload.
+    public let payload: [UInt8]
+
+    public init(identity: Libp2pPrivateKey, staticKey: X25519PrivateKey) {
+        self.staticKey = staticKey
+        let signature = identity.sign(NoiseHandshakePayload.signedMessage(staticKey: staticKey.publicKey))
+        payload =
+            NoiseHandshakePayload(identityKey: identity.publicKey.protobufBytes, identitySignature: signature).bytes
+    }
+
+    /// With a fresh static key from `randomBytes` (asked for 32 bytes).
+    public init(identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8]) throws(NoiseError) {
+        do {
+            self.init(
+                identity: identity,
+                staticKey: try X25519PrivateKey(rawRepresentation: randomBytes(X25519PrivateKey.byteCount)))
+        } catch {
+            throw .crypto(error)
+        }
     }
 }

@@ -233,6 +233,30 @@ private struct Pair {
                     : .failed(.invalidSignature)))
     }
 
+    /// One prepared static identity serves several responders; each handshake completes with its own session keys
+    /// and a fresh ephemeral key, and the handshake hash stays readable after the handshake state is dropped.
+    @Test func sharedStaticIdentityServesManyConnections() throws {
+        let serverIdentity = Libp2pPrivateKey.generateEd25519()
+        let shared = try NoiseLocalIdentity(identity: serverIdentity, randomBytes: SecureRandom.bytes)
+        var hashes: [[UInt8]] = []
+        for _ in 0..<3 {
+            var dialer = try NoiseMachine(
+                role: .initiator, identity: Libp2pPrivateKey.generateEd25519(),
+                expectedRemotePeer: serverIdentity.peerID, randomBytes: SecureRandom.bytes)
+            var listener = try NoiseMachine(role: .responder, local: shared, randomBytes: SecureRandom.bytes)
+            let two = listener.receive(dialer.start().bytesToSend)
+            let three = dialer.receive(two.bytesToSend)
+            #expect(three.event == .handshakeComplete(serverIdentity.peerID))
+            _ = listener.receive(three.bytesToSend)
+            #expect(listener.isEstablished)
+            let sealed = try dialer.seal(Array("x".utf8))
+            #expect(listener.receive(sealed).decryptedPlaintext == Array("x".utf8))
+            hashes.append(try #require(listener.handshakeHash))
+            #expect(listener.handshakeHash == dialer.handshakeHash)
+        }
+        #expect(Set(hashes).count == 3)
+    }
+
     /// Random bytes fed to fresh machines (either role, after a partial handshake too) never trap.
     @Test func randomBytesNeverTrap() throws {
         var rng = SeededGenerator.fromEnvironment("NoiseMachine.random")

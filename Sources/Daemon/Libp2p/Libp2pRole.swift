@@ -4,6 +4,7 @@ import Libp2pCore
 import Limits
 import Metrics
 import Node
+import Noise
 import WaystoneRuntime
 import Yamux
 
@@ -68,6 +69,8 @@ final class Libp2pRole: DaemonRole {
     private(set) var bufferedBytes = 0
     private(set) var peerstore: Peerstore
     private let connectionLimits: ConnectionLimits
+    /// One Noise static key and signed payload for every connection of this process.
+    private let noiseIdentity: NoiseLocalIdentity
     /// Reads the host's interface addresses for a port (injectable for tests).
     private let interfaceAddresses: (UInt16) -> [SocketAddress]
     private let announced: [Multiaddr]
@@ -102,6 +105,11 @@ final class Libp2pRole: DaemonRole {
         connectionLimits.maxRSAKeyBits = config.limits.maxRsaKeyBits
         connectionLimits.maxInboundStreamsPerProtocol = config.limits.maxInboundStreamsPerProtocol
         self.connectionLimits = connectionLimits
+        do {
+            noiseIdentity = try NoiseLocalIdentity(identity: identity, randomBytes: SecureRandom.bytes)
+        } catch {
+            throw StartError(description: "noise static key: \(error)")
+        }
         announced = config.announce.compactMap { try? Multiaddr($0) }
         handshakeNanoseconds = UInt64(config.limits.handshakeTimeoutSeconds) * 1_000_000_000
         connectionRate = PerIPRateLimiter(
@@ -341,7 +349,8 @@ final class Libp2pRole: DaemonRole {
         var machine: Libp2pConnection
         do {
             machine = try Libp2pConnection(
-                direction: direction, identity: identity, randomBytes: SecureRandom.bytes, yamux: yamuxConfig,
+                direction: direction, identity: identity, noiseIdentity: noiseIdentity,
+                randomBytes: SecureRandom.bytes, yamux: yamuxConfig,
                 limits: connectionLimits, applicationProtocols: Set(protocols).subtracting(Self.baseProtocols)
             ) { [unowned self] _ in self.identifyMessage(observed: observed) }
         } catch {
