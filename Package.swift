@@ -58,7 +58,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node", "Noise", "Yamux",
+                "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node", "Noise",
+                "Yamux",
                 "WaystoneRuntime",
                 "CLinux",
             ],
