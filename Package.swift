@@ -59,8 +59,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "Wire", "Crypto", "Libp2pCore", "HTTP1", "Metrics", "Limits", "STUN", "Identify", "Node", "Noise",
-                "Yamux",
-                "WaystoneRuntime",
+                "Yamux", "Kademlia", "WaystoneRuntime",
                 "CLinux",
             ],
             swiftSettings: swiftSettings

@@ -20,6 +20,7 @@ import Testing
     _ = EndpointMetrics(registry: registry)
     _ = StunMetrics(registry: registry)
     _ = Libp2pMetrics(registry: registry)
+    _ = KademliaMetrics(registry: registry)
     try ProcessMetrics.register(in: registry)
     let names = registry.render().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map {
         String($0.split(separator: " ")[2])

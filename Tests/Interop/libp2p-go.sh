@@ -38,7 +38,7 @@ field() { grep "^$1 " <<<"$id" | cut -d' ' -f2-; }
   && pass "identify: agentVersion $(field agentVersion)" || fail "identify agentVersion" "$id"
 [ "$(field protocolVersion)" = "ipfs/0.1.0" ] && pass "identify: protocolVersion ipfs/0.1.0" || fail "identify protocolVersion" "$id"
 [ "$(field peerIdFromKey)" = "$WSID" ] && pass "identify: publicKey gives the peer ID" || fail "identify publicKey" "$id"
-[ "$(field protocols)" = "/ipfs/id/1.0.0 /ipfs/id/push/1.0.0 /ipfs/ping/1.0.0" ] \
+[ "$(field protocols)" = "/ipfs/id/1.0.0 /ipfs/id/push/1.0.0 /ipfs/ping/1.0.0 /ipfs/kad/1.0.0" ] \
   && pass "identify: protocols are exactly those accepted inbound" || fail "identify protocols" "$id"
 [ "$(field listenAddrs)" = "$WSADDR" ] && pass "identify: listenAddrs = the bound address" || fail "identify listenAddrs" "$id"
 [[ "$(field observedAddr)" == /ip4/127.0.0.1/tcp/* ]] && pass "identify: observedAddr $(field observedAddr)" \

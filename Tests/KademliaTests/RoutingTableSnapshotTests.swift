@@ -60,7 +60,7 @@ import Wire
         var rng = SeededGenerator.fromEnvironment("Snapshot round trip")
         let table = Self.randomTable(&rng, peers: 400)
         let snapshot = table.snapshot()
-        #expect(snapshot.entries.count == table.count && table.count > 100)
+        #expect(snapshot.entries.count == table.count && table.count > 60)  // ~100 expected: 4 full buckets + a tail
         let bytes = snapshot.encode()
         #expect(try RoutingTableSnapshot(bytes: bytes) == snapshot)
         // Restored into a fresh table with the same identity: same buckets in the same order, stamped `now`.

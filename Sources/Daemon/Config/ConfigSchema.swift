@@ -1,3 +1,4 @@
+import Kademlia
 import WaystoneRuntime
 
 /// The configuration schema, written once as a table. Validation, environment variable names,
@@ -103,6 +104,68 @@ public enum ConfigSchema {
         .integer(
             "libp2p.limits.handshakeTimeoutSeconds", \.libp2p.limits.handshakeTimeoutSeconds, range: 1...300,
             default: 15, doc: "Seconds an inbound connection has to finish multistream, Noise and Yamux."),
+        .boolean(
+            "kademlia.enabled", \.kademlia.enabled, default: true,
+            doc: "Run the Kademlia DHT service on the libp2p listener (needs libp2p.listen)."),
+        .text(
+            "kademlia.protocol", \.kademlia.protocolID, type: "protocol ID starting with /", default: "/ipfs/kad/1.0.0",
+            doc: "DHT protocol ID (the public Amino DHT's by default; private networks use their own).",
+            parse: { $0.hasPrefix("/") && $0.utf8.count <= 128 && !$0.contains("\n") ? $0 : nil }, render: { $0 }),
+        .text(
+            "kademlia.mode", \.kademlia.mode, type: "one of bootstrap|full", default: "bootstrap",
+            doc:
+                "bootstrap: answer with closer peers and store nothing (like the public bootstrappers); full: also keep provider records and /pk/ values.",
+            parse: { KadMode(rawValue: $0) }, render: { $0.rawValue }),
+        .list(
+            "kademlia.bootstrapPeers", \.kademlia.bootstrapPeers, element: "multiaddr ending in /p2p/<peer ID>",
+            default: [],
+            doc:
+                "DHT servers to join through: dialed at start and every kademlia.refreshSeconds, then a self-lookup and bucket refreshes.",
+            parse: { MultiaddrSyntax.isSane($0) && $0.contains("/p2p/") ? $0 : nil }, render: { $0 }),
+        .integer(
+            "kademlia.bucketSize", \.kademlia.bucketSize, range: 1...100, default: 20,
+            doc: "k: peers per routing-table bucket and per answer."),
+        .integer(
+            "kademlia.alpha", \.kademlia.alpha, range: 1...64, default: 10,
+            doc: "Lookup concurrency (go's Amino DHT: 10)."),
+        .integer(
+            "kademlia.queryTimeoutSeconds", \.kademlia.queryTimeoutSeconds, range: 1...120, default: 10,
+            doc: "Seconds one lookup query (dial, stream, answer) may take."),
+        .integer(
+            "kademlia.refreshSeconds", \.kademlia.refreshSeconds, range: 0...86_400, default: 600,
+            doc: "How often bootstrap peers are re-dialed and the routing table refreshed (0: only at start)."),
+        .integer(
+            "kademlia.snapshotSeconds", \.kademlia.snapshotSeconds, range: 0...86_400, default: 300,
+            doc:
+                "How often the routing table is saved to dataDir/kademlia.snapshot; it is saved at shutdown too (0: only then)."
+        ),
+        .integer(
+            "kademlia.maxPeersPerGroupPerBucket", \.kademlia.maxPeersPerGroupPerBucket, range: 1...100, default: 2,
+            doc:
+                "Routing-table peers of one IPv4 /16 or IPv6 /32 per bucket (go-libp2p-kbucket's diversity filter; off when libp2p.allowPrivateAddresses)."
+        ),
+        .integer(
+            "kademlia.maxPeersPerGroup", \.kademlia.maxPeersPerGroup, range: 1...10_000, default: 3,
+            doc: "Routing-table peers of one IPv4 /16 or IPv6 /32 in the whole table."),
+        .integer(
+            "kademlia.limits.requestsPerSecondPerPeer", \.kademlia.limits.requestsPerSecondPerPeer,
+            range: 0...1_000_000, default: 20,
+            doc: "Token-bucket rate of DHT requests per peer; over it the stream is reset (0: unlimited)."),
+        .integer(
+            "kademlia.limits.burstPerPeer", \.kademlia.limits.burstPerPeer, range: 1...1_000_000, default: 40,
+            doc: "DHT requests one peer may send at once before the rate applies."),
+        .integer(
+            "kademlia.limits.maxStreamsPerPeer", \.kademlia.limits.maxStreamsPerPeer, range: 0...10_000, default: 32,
+            doc: "Concurrent inbound DHT streams per peer, all its connections together (0: unlimited)."),
+        .integer(
+            "kademlia.limits.maxProviderRecords", \.kademlia.limits.maxProviderRecords, range: 0...100_000_000,
+            default: 100_000, doc: "Full mode: provider records kept in total (each lives 48 h)."),
+        .integer(
+            "kademlia.limits.maxProvidersPerKey", \.kademlia.limits.maxProvidersPerKey, range: 1...10_000, default: 20,
+            doc: "Full mode: providers kept per key."),
+        .integer(
+            "kademlia.limits.maxValues", \.kademlia.limits.maxValues, range: 0...10_000_000, default: 10_000,
+            doc: "Full mode: /pk/ value records kept."),
         .list(
             "stun.listen", \.stun.listen, element: "\"host:port\" string", default: ["0.0.0.0:3478", "[::]:3478"],
             doc: "STUN listen addresses, each bound on UDP and TCP (\(ipv4OrIPv6)); empty disables STUN.",

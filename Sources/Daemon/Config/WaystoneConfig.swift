@@ -1,3 +1,4 @@
+import Kademlia
 import WaystoneRuntime
 
 /// The daemon's validated configuration. Build it with `ConfigLoader`; `WaystoneConfig()` is
@@ -68,6 +69,32 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var maxRequestBytes: Int
     }
 
+    /// `kademlia.*`: the Kademlia DHT service.
+    public struct KademliaSection: Sendable, Equatable {
+        public var enabled: Bool
+        public var protocolID: String
+        public var mode: KadMode
+        public var bootstrapPeers: [String]
+        public var bucketSize: Int
+        public var alpha: Int
+        public var queryTimeoutSeconds: Int
+        public var refreshSeconds: Int
+        public var snapshotSeconds: Int
+        public var maxPeersPerGroupPerBucket: Int
+        public var maxPeersPerGroup: Int
+        public var limits: KademliaLimits
+    }
+
+    /// `kademlia.limits.*`.
+    public struct KademliaLimits: Sendable, Equatable {
+        public var requestsPerSecondPerPeer: Int
+        public var burstPerPeer: Int
+        public var maxStreamsPerPeer: Int
+        public var maxProviderRecords: Int
+        public var maxProvidersPerKey: Int
+        public var maxValues: Int
+    }
+
     /// `shutdown.*`: graceful stop behaviour.
     public struct ShutdownSection: Sendable, Equatable {
         public var drainSeconds: Int
@@ -77,6 +104,7 @@ public struct WaystoneConfig: Sendable, Equatable {
     public var log: LogSection
     public var metrics: MetricsSection
     public var libp2p: Libp2pSection
+    public var kademlia: KademliaSection
     public var stun: StunSection
     public var shutdown: ShutdownSection
 
@@ -96,6 +124,13 @@ public struct WaystoneConfig: Sendable, Equatable {
                 maxInboundStreamsPerProtocol: 0, maxBufferedBytesPerConnection: 0, maxBufferedBytes: 0,
                 maxRsaKeyBits: 0,
                 maxPeerstorePeers: 0))
+        kademlia = KademliaSection(
+            enabled: false, protocolID: "", mode: .bootstrap, bootstrapPeers: [], bucketSize: 0, alpha: 0,
+            queryTimeoutSeconds: 0, refreshSeconds: 0, snapshotSeconds: 0, maxPeersPerGroupPerBucket: 0,
+            maxPeersPerGroup: 0,
+            limits: KademliaLimits(
+                requestsPerSecondPerPeer: 0, burstPerPeer: 0, maxStreamsPerPeer: 0, maxProviderRecords: 0,
+                maxProvidersPerKey: 0, maxValues: 0))
         stun = StunSection(
             listen: [], udp: false, tcp: false, software: "", alternatePort: 0, alternateAddresses: [],
             limits: StunLimits(

@@ -486,14 +486,14 @@ final class Libp2pRole: DaemonRole {
     /// Calls `completion` with an upgraded connection to `peer`: an existing one at once, else after dialing
     /// `address` (the Noise handshake must prove `peer`). `nil` when the dial fails, the address is private and
     /// private addresses are not allowed, too many dials are in flight, or the role stopped.
-    func connect(to peer: PeerID, at address: Multiaddr, completion: @escaping (Libp2pSession?) -> Void) {
+    func connect(to peer: PeerID, at address: Multiaddr?, completion: @escaping (Libp2pSession?) -> Void) {
         if let existing = session(for: peer) { return completion(existing) }
         if dialWaiters[peer] != nil {
             dialWaiters[peer]?.append(completion)
             return
         }
-        guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, allowPrivateAddresses || address.isPublic,
-            let ip = address.ipAddress, let port = address.tcpPort,
+        guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, let address,
+            allowPrivateAddresses || address.isPublic, let ip = address.ipAddress, let port = address.tcpPort,
             let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
         else { return completion(nil) }
         dialWaiters[peer] = [completion]

@@ -233,13 +233,27 @@ final class Server {
         } catch {
             throw RoleStartError(description: error.description)
         }
+        let kademliaMetrics = KademliaMetrics(registry: registry)
         do {
             if !config.libp2p.listen.isEmpty || !config.libp2p.peers.isEmpty {
+                let log: (String, [(String, String)]) -> Void = { [logger] event, fields in
+                    logger.log(.info, event, fields)
+                }
+                var services: [Libp2pService] = []
+                if config.kademlia.enabled && !config.libp2p.listen.isEmpty {
+                    services.append(
+                        KademliaService(
+                            config: config.kademlia, dataDir: config.dataDir,
+                            allowPrivateAddresses: config.libp2p.allowPrivateAddresses, localPeer: identity.peerID,
+                            loop: loop, metrics: kademliaMetrics, log: log))
+                } else {
+                    logger.info("role disabled by configuration", ["role": "kademlia"])
+                }
                 roles.append(
                     try Libp2pRole(
                         config: config.libp2p, isDefaultListen: config.libp2p.listen == defaults.libp2p.listen,
-                        identity: identity, loop: loop, metrics: libp2pMetrics, warn: warn,
-                        log: { [logger] event, fields in logger.log(.info, event, fields) }))
+                        identity: identity, loop: loop, metrics: libp2pMetrics, warn: warn, log: log,
+                        services: services))
             } else {
                 logger.info("role disabled by configuration", ["role": "libp2p"])
             }
@@ -253,7 +267,7 @@ final class Server {
     /// Roles that do not exist yet: say so.
     private func logUnimplementedRoles() {
         logger.info(
-            "roles not implemented yet", ["roles": "kademlia,relay,rendezvous,autonat"])
+            "roles not implemented yet", ["roles": "relay,rendezvous,autonat"])
     }
 
     static func name(of signal: Int32) -> String {

@@ -110,7 +110,7 @@ async def main(addr, expected_agent):
             expect(pid == info.peer_id, "identify: publicKey gives the peer ID",
                    f"identify publicKey gives {pid}, want {info.peer_id}")
             protos = list(msg.protocols)
-            want_protos = ["/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"]
+            want_protos = ["/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0", "/ipfs/kad/1.0.0"]
             expect(protos == want_protos, f"identify: protocols {' '.join(protos)}",
                    f"identify protocols: {protos}, want {want_protos}")
             observed = str(multiaddr.Multiaddr(msg.observed_addr)) if msg.observed_addr else ""

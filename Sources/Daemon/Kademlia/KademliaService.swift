@@ -1,0 +1,454 @@
+import Crypto
+import Kademlia
+import Libp2pCore
+import Limits
+import Node
+import WaystoneRuntime
+import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The Kademlia DHT service on the libp2p role: answers `/ipfs/kad/1.0.0` requests (``KadServer``), keeps the routing
+/// table fed with verified DHT servers, joins the network through `kademlia.bootstrapPeers` with a self-lookup and
+/// bucket refreshes, and saves the table to the data directory so a restart is warm.
+///
+/// A peer enters the table only after it advertised the DHT protocol in identify (or answered one of our lookups, or
+/// came from the snapshot) and then answered a FIND_NODE of ours: DHT clients never do.
+final class KademliaService: Libp2pService {
+    /// Largest request or response read on a DHT stream.
+    static let maxMessageBytes = 64 * 1024
+    static let snapshotFileName = "kademlia.snapshot"
+    /// Largest snapshot read at start.
+    static let maxSnapshotBytes = 16 * 1024 * 1024
+    /// Buckets refreshed with a random key (go refreshes common prefix lengths up to 15: higher ones need ~2^cpl
+    /// hashes to find a key).
+    static let maxRefreshedBucket = 15
+
+    let protocols: [String]
+    private var protocolID: String { protocols[0] }
+    private weak var host: Libp2pRole?
+    private(set) var server: KadServer
+    private let config: WaystoneConfig.KademliaSection
+    private let loop: EventLoop
+    private let metrics: KademliaMetrics
+    private let log: (String, [(String, String)]) -> Void
+    private let snapshotPath: String
+    private let allowPrivateAddresses: Bool
+    private let queryTimeout: UInt64
+    private var requestRate: PerIPRateLimiter
+
+    private struct StreamKey: Hashable {
+        let session: ObjectIdentifier
+        let id: UInt32
+    }
+
+    private struct InboundStream {
+        let peer: PeerID
+        var framer = LengthPrefixedFramer(maxFrameSize: KademliaService.maxMessageBytes)
+    }
+
+    private final class Query {
+        let peer: PeerID
+        let session: Libp2pSession
+        var framer = LengthPrefixedFramer(maxFrameSize: KademliaService.maxMessageBytes)
+        var timer: TimerHandle?
+        let completion: (KadMessage?) -> Void
+
+        init(peer: PeerID, session: Libp2pSession, completion: @escaping (KadMessage?) -> Void) {
+            self.peer = peer
+            self.session = session
+            self.completion = completion
+        }
+    }
+
+    private var inbound: [StreamKey: InboundStream] = [:]
+    private var inboundPerPeer: [PeerID: Int] = [:]
+    private var queries: [StreamKey: Query] = [:]
+    /// Peers being checked with a FIND_NODE before they enter the table.
+    private var verifying: Set<PeerID> = []
+    private var timers: [Int: TimerHandle] = [:]
+    private var isStopped = false
+    private var refreshing = false
+
+    init(
+        config: WaystoneConfig.KademliaSection, dataDir: String, allowPrivateAddresses: Bool, localPeer: PeerID,
+        loop: EventLoop, metrics: KademliaMetrics, log: @escaping (String, [(String, String)]) -> Void
+    ) {
+        protocols = [config.protocolID]
+        self.config = config
+        self.loop = loop
+        self.metrics = metrics
+        self.log = log
+        self.allowPrivateAddresses = allowPrivateAddresses
+        snapshotPath = dataDir + "/" + Self.snapshotFileName
+        queryTimeout = UInt64(config.queryTimeoutSeconds) * 1_000_000_000
+        let allowAll = allowPrivateAddresses
+        let filter: @Sendable (Multiaddr) -> Bool = { allowAll || $0.isPublic }
+        var tableConfig = RoutingTableConfig(bucketSize: config.bucketSize, addressFilter: filter)
+        tableConfig.diversity = IPDiversityLimits(
+            isEnabled: !allowPrivateAddresses, maxPerGroupPerBucket: config.maxPeersPerGroupPerBucket,
+            maxPerGroupInTable: config.maxPeersPerGroup)
+        server = KadServer(
+            table: RoutingTable(localPeer: localPeer, config: tableConfig),
+            config: KadServerConfig(
+                mode: config.mode, k: config.bucketSize, maxProviderRecords: config.limits.maxProviderRecords,
+                maxProvidersPerKey: config.limits.maxProvidersPerKey, maxValues: config.limits.maxValues,
+                addressFilter: filter))
+        requestRate = PerIPRateLimiter(
+            requestsPerSecond: Double(config.limits.requestsPerSecondPerPeer),
+            burst: Double(config.limits.burstPerPeer), penaltyNanoseconds: 0, maxTrackedIPs: 100_000)
+    }
+
+    // MARK: - Lifecycle
+
+    func start(host: Libp2pRole) {
+        self.host = host
+        loadSnapshot()
+        bootstrap()
+        if config.refreshSeconds > 0 {
+            every(UInt64(config.refreshSeconds) * 1_000_000_000) { $0.bootstrap() }
+        }
+        if config.snapshotSeconds > 0 {
+            every(UInt64(config.snapshotSeconds) * 1_000_000_000) { $0.saveSnapshot() }
+        }
+    }
+
+    func stop() {
+        guard !isStopped else { return }
+        isStopped = true
+        for timer in timers.values { loop.cancel(timer) }
+        timers.removeAll()
+        saveSnapshot()
+    }
+
+    /// Runs `body` every `interval` until the service stops.
+    private func every(_ interval: UInt64, slot: Int? = nil, _ body: @escaping (KademliaService) -> Void) {
+        let slot = slot ?? timers.count
+        timers[slot] = loop.schedule(afterNanoseconds: interval) { [weak self] in
+            guard let self, !self.isStopped else { return }
+            body(self)
+            self.every(interval, slot: slot, body)
+        }
+    }
+
+    private func updateGauges() {
+        metrics.routingTablePeers.set(Double(server.table.count))
+        metrics.providerRecords.set(Double(server.providers.count))
+        metrics.values.set(Double(server.values.count))
+    }
+
+    // MARK: - Serving requests
+
+    func streamOpened(_ session: Libp2pSession, _ id: UInt32, protocol: String, inbound isInbound: Bool) {
+        guard isInbound, let peer = session.remotePeer, let host else { return }
+        let open = inboundPerPeer[peer, default: 0]
+        guard config.limits.maxStreamsPerPeer == 0 || open < config.limits.maxStreamsPerPeer else {
+            metrics.request("other", "stream_limit")
+            host.resetStream(session, id)
+            return
+        }
+        inboundPerPeer[peer] = open + 1
+        inbound[StreamKey(session: ObjectIdentifier(session), id: id)] = InboundStream(peer: peer)
+    }
+
+    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) {
+        let key = StreamKey(session: ObjectIdentifier(session), id: id)
+        if let query = queries[key] { return queryData(query, key, bytes) }
+        guard var stream = inbound[key], let host else { return }
+        stream.framer.append(bytes)
+        while true {
+            let frame: [UInt8]
+            do {
+                guard let next = try stream.framer.nextFrame() else { break }
+                frame = next
+            } catch {
+                metrics.request("other", "malformed")
+                return endInbound(key, session, reset: true)
+            }
+            guard requestRate.admit(ip: stream.peer.bytes, now: loop.nowNanoseconds()) == .allowed else {
+                metrics.request("other", "rate_limited")
+                return endInbound(key, session, reset: true)
+            }
+            guard let request = try? KadMessage(bytes: frame) else {
+                metrics.request("other", "malformed")
+                return endInbound(key, session, reset: true)
+            }
+            let type = KademliaMetrics.label(request.type)
+            let outcome = server.handle(request, from: stream.peer, now: loop.nowNanoseconds()) { [host] peer in
+                guard host.session(for: peer) != nil, let entry = host.peerstore[peer] else { return nil }
+                return entry.addresses
+            }
+            switch outcome {
+            case .respond(let response):
+                metrics.request(type, "ok")
+                host.write(session, id, response.framedBytes)
+            case .noResponse:
+                metrics.request(type, "ok")
+            case .refused:
+                metrics.request(type, "refused")
+                return endInbound(key, session, reset: true)
+            }
+        }
+        inbound[key] = stream
+        updateGauges()
+    }
+
+    private func endInbound(_ key: StreamKey, _ session: Libp2pSession, reset: Bool) {
+        guard let stream = inbound.removeValue(forKey: key) else { return }
+        let remaining = (inboundPerPeer[stream.peer] ?? 1) - 1
+        inboundPerPeer[stream.peer] = remaining > 0 ? remaining : nil
+        if reset { host?.resetStream(session, key.id) } else { host?.closeStream(session, key.id) }
+    }
+
+    func streamClosed(_ session: Libp2pSession, _ id: UInt32) {
+        let key = StreamKey(session: ObjectIdentifier(session), id: id)
+        if let query = queries[key] { return finish(query, key, nil, result: "failed") }
+        endInbound(key, session, reset: false)
+    }
+
+    func connectionClosed(_ session: Libp2pSession) {
+        let sessionID = ObjectIdentifier(session)
+        for key in inbound.keys where key.session == sessionID {
+            if let stream = inbound.removeValue(forKey: key) {
+                let remaining = (inboundPerPeer[stream.peer] ?? 1) - 1
+                inboundPerPeer[stream.peer] = remaining > 0 ? remaining : nil
+            }
+        }
+        for (key, query) in queries where key.session == sessionID { finish(query, key, nil, result: "failed") }
+    }
+
+    // MARK: - Queries we send
+
+    /// Sends `request` to `peer` (dialing one of `addresses` unless connected) and calls `completion` with the
+    /// answer, or nil after a failure or ``queryTimeout``.
+    func query(
+        _ peer: PeerID, addresses: [Multiaddr], _ request: KadMessage, completion: @escaping (KadMessage?) -> Void
+    ) {
+        guard let host, !isStopped else { return completion(nil) }
+        let dialable = addresses.first { $0.ipAddress != nil && $0.tcpPort != nil }
+        guard host.session(for: peer) != nil || dialable != nil else {
+            metrics.query("failed")
+            return completion(nil)
+        }
+        host.connect(to: peer, at: dialable) { [weak self] session in
+            guard let self else { return completion(nil) }
+            guard let session, let id = host.openStream(session, self.protocolID) else {
+                self.metrics.query("failed")
+                return completion(nil)
+            }
+            let key = StreamKey(session: ObjectIdentifier(session), id: id)
+            let query = Query(peer: peer, session: session, completion: completion)
+            self.queries[key] = query
+            query.timer = self.loop.schedule(afterNanoseconds: self.queryTimeout) { [weak self, weak query] in
+                guard let self, let query, self.queries[key] === query else { return }
+                host.resetStream(session, id)
+                self.finish(query, key, nil, result: "timeout")
+            }
+            host.write(session, id, request.framedBytes)
+        }
+    }
+
+    private func queryData(_ query: Query, _ key: StreamKey, _ bytes: [UInt8]) {
+        query.framer.append(bytes)
+        guard let frame = try? query.framer.nextFrame() else {
+            if query.framer.bufferedByteCount > Self.maxMessageBytes { finish(query, key, nil, result: "failed") }
+            return
+        }
+        host?.closeStream(query.session, key.id)
+        finish(query, key, try? KadMessage(bytes: frame), result: "ok")
+    }
+
+    private func finish(_ query: Query, _ key: StreamKey, _ response: KadMessage?, result: String) {
+        guard queries.removeValue(forKey: key) === query else { return }
+        if let timer = query.timer { loop.cancel(timer) }
+        metrics.query(response == nil && result == "ok" ? "failed" : result)
+        query.completion(response)
+    }
+
+    private func findNode(_ target: [UInt8]) -> KadMessage { KadMessage(type: .findNode, key: target) }
+
+    // MARK: - Routing table
+
+    func peerIdentified(_ session: Libp2pSession, _ peer: PeerID, _ entry: Peerstore.Entry) {
+        if entry.protocols.contains(protocolID) {
+            if !server.table.contains(peer) { verify(peer, addresses: entry.addresses) }
+        } else if server.table.remove(peer) {
+            updateGauges()
+        }
+    }
+
+    /// Adds `peer` to the table once it answers a FIND_NODE for our own key (so it is a live DHT server).
+    private func verify(_ peer: PeerID, addresses: [Multiaddr], done: ((Bool) -> Void)? = nil) {
+        guard !verifying.contains(peer), peer != server.table.localPeer else {
+            done?(false)
+            return
+        }
+        verifying.insert(peer)
+        query(peer, addresses: addresses, findNode(server.table.localPeer.bytes)) { [weak self] response in
+            guard let self else { return }
+            self.verifying.remove(peer)
+            guard response != nil else {
+                done?(false)
+                return
+            }
+            self.observe(peer, addresses)
+            done?(true)
+        }
+    }
+
+    /// Records a peer that answered us, handling a full bucket with a liveness check of its oldest entry.
+    private func observe(_ peer: PeerID, _ addresses: [Multiaddr]) {
+        let now = loop.nowNanoseconds()
+        if case .checkLiveness(let oldest, _) = server.table.observe(peer, addresses: addresses, now: now) {
+            query(oldest.peer, addresses: oldest.addresses, findNode(server.table.localPeer.bytes)) {
+                [weak self] response in
+                guard let self else { return }
+                self.server.table.livenessResult(oldest.peer, alive: response != nil, now: self.loop.nowNanoseconds())
+                self.updateGauges()
+            }
+        }
+        updateGauges()
+    }
+
+    // MARK: - Lookups, bootstrap and refresh
+
+    /// An iterative FIND_NODE lookup for `target`; peers that answer are added to the table.
+    func lookup(_ target: [UInt8], completion: @escaping ([KadPeerInfo]) -> Void) {
+        let key = KadKey(hashing: target)
+        let seeds = server.table.closest(to: key, count: config.bucketSize)
+        var machine = KadLookup(
+            target: key, seeds: seeds, localPeer: server.table.localPeer,
+            config: KadLookupConfig(alpha: config.alpha, k: config.bucketSize, queryTimeout: queryTimeout))
+        let started = loop.nowNanoseconds()
+        var timer: TimerHandle?
+        var finished = false
+        func step() {
+            guard !finished else { return }
+            let now = loop.nowNanoseconds()
+            for peer in machine.next(now: now) {
+                query(peer.peer, addresses: peer.addresses, findNode(target)) { [weak self] response in
+                    guard let self else { return }
+                    if let response {
+                        let closer = response.closerPeers.compactMap(KadPeerInfo.init).map { info in
+                            KadPeerInfo(peer: info.peer, addresses: info.addresses.filter(self.isDialable))
+                        }
+                        machine.response(from: peer.peer, closerPeers: closer, now: self.loop.nowNanoseconds())
+                        self.observe(peer.peer, peer.addresses)
+                    } else {
+                        machine.failure(peer.peer)
+                    }
+                    step()
+                }
+            }
+            if machine.isFinished || isStopped {
+                finished = true
+                if let timer { loop.cancel(timer) }
+                metrics.lookup(seconds: Double(loop.nowNanoseconds() - started) / 1e9)
+                completion(machine.result)
+                return
+            }
+            if let timer { loop.cancel(timer) }
+            timer = machine.nextDeadline.map { loop.schedule(atNanoseconds: $0) { step() } }
+        }
+        step()
+    }
+
+    private func isDialable(_ address: Multiaddr) -> Bool {
+        address.ipAddress != nil && address.tcpPort != nil && (allowPrivateAddresses || address.isPublic)
+    }
+
+    /// Dials the bootstrap peers (each is verified like any DHT server), then runs a self-lookup and refreshes the
+    /// non-empty buckets (one lookup at a time).
+    private func bootstrap() {
+        guard !refreshing, !isStopped else { return }
+        refreshing = true
+        var pending = config.bootstrapPeers.count
+        let afterBootstrapPeers = { [weak self] in
+            guard let self else { return }
+            self.lookup(self.server.table.localPeer.bytes) { [weak self] _ in self?.refreshBuckets() }
+        }
+        guard pending > 0 else { return afterBootstrapPeers() }
+        for text in config.bootstrapPeers {
+            guard let multiaddr = try? Multiaddr(text), case (let transport?, let peer?) = multiaddr.decapsulateP2P()
+            else {
+                pending -= 1
+                if pending == 0 { afterBootstrapPeers() }
+                continue
+            }
+            verify(peer, addresses: [transport]) { _ in
+                pending -= 1
+                if pending == 0 { afterBootstrapPeers() }
+            }
+        }
+    }
+
+    private func refreshBuckets() {
+        let local = KadKey(peer: server.table.localPeer)
+        let buckets = Set(server.table.entries.map { local.commonPrefixLength(with: $0.key) })
+            .filter { $0 <= Self.maxRefreshedBucket }.sorted()
+        var keys = buckets.compactMap {
+            KadKey.lookupKey(forBucket: $0, of: local, attempts: 1 << 18, random: SecureRandom.bytes)
+        }
+        func next() {
+            guard !isStopped, !keys.isEmpty else {
+                refreshing = false
+                return
+            }
+            lookup(keys.removeFirst()) { _ in next() }
+        }
+        next()
+    }
+
+    // MARK: - Snapshot
+
+    /// Saves the routing table (atomically, mode 0600).
+    func saveSnapshot() {
+        do {
+            try AtomicFile.write(server.table.snapshot().encode(), to: snapshotPath, mode: 0o600)
+            metrics.saved("ok")
+        } catch {
+            metrics.saved("error")
+            log("kademlia snapshot not saved", [("path", snapshotPath), ("error", "\(error)")])
+        }
+    }
+
+    /// Loads the snapshot and verifies its peers (`alpha` at a time); they enter the table as they answer. A damaged
+    /// file is kept aside as `kademlia.snapshot.corrupt` and the node starts cold.
+    private func loadSnapshot() {
+        let bytes: [UInt8]
+        do {
+            bytes = try AtomicFile.read(snapshotPath, maxBytes: Self.maxSnapshotBytes)
+        } catch {
+            if case .system(let code) = error.kind, code == ENOENT {
+                metrics.loaded("missing")
+            } else {
+                metrics.loaded("error")
+                log("kademlia snapshot not read", [("path", snapshotPath), ("error", "\(error)")])
+            }
+            return
+        }
+        let snapshot: RoutingTableSnapshot
+        do {
+            snapshot = try RoutingTableSnapshot(bytes: bytes)
+        } catch {
+            metrics.loaded("corrupt")
+            let aside = snapshotPath + ".corrupt"
+            let moved = rename(snapshotPath, aside) == 0
+            log(
+                "kademlia snapshot corrupt, starting cold",
+                [("path", snapshotPath), ("error", "\(error)"), ("kept_as", moved ? aside : "")])
+            return
+        }
+        metrics.loaded("ok")
+        log("kademlia snapshot loaded", [("peers", "\(snapshot.entries.count)")])
+        var queue = snapshot.entries.sorted { $0.lastSeen > $1.lastSeen }
+        func next() {
+            guard !isStopped, !queue.isEmpty else { return }
+            let entry = queue.removeFirst()
+            verify(entry.peer, addresses: entry.addresses) { _ in next() }
+        }
+        for _ in 0..<config.alpha { next() }
+    }
+}

@@ -1,0 +1,191 @@
+import Kademlia
+import Libp2pCore
+import Metrics
+import Testing
+import WaystoneRuntime
+
+@testable import Daemon
+
+/// Libp2p roles with the Kademlia service on one loop, over real loopback sockets.
+final class KadLab {
+    final class Node: @unchecked Sendable {
+        let key: Libp2pPrivateKey
+        let registry = MetricsRegistry()
+        let role: Libp2pRole
+        let service: KademliaService?
+        let address: Multiaddr
+        var dialable: String { "\(address)/p2p/\(key.peerID)" }
+
+        init(
+            loop: EventLoop, dataDir: String, key: Libp2pPrivateKey, bootstrap: [String], kademlia: Bool,
+            peers: [String] = [], mode: KadMode = .bootstrap
+        ) throws {
+            self.key = key
+            var libp2p = WaystoneConfig().libp2p
+            libp2p.listen = ["/ip4/127.0.0.1/tcp/0"]
+            libp2p.allowPrivateAddresses = true
+            libp2p.peers = peers
+            var config = WaystoneConfig().kademlia
+            config.bootstrapPeers = bootstrap
+            config.refreshSeconds = 0
+            config.snapshotSeconds = 0
+            config.queryTimeoutSeconds = 3
+            config.mode = mode
+            let service =
+                kademlia
+                ? KademliaService(
+                    config: config, dataDir: dataDir, allowPrivateAddresses: true, localPeer: key.peerID, loop: loop,
+                    metrics: KademliaMetrics(registry: registry), log: { _, _ in })
+                : nil
+            self.service = service
+            role = try Libp2pRole(
+                config: libp2p, isDefaultListen: false, identity: key, loop: loop,
+                metrics: Libp2pMetrics(registry: registry), warn: { _ in }, log: { _, _ in },
+                services: service.map { [$0] } ?? [])
+            address = try Multiaddr(try #require(role.boundAddresses.first))
+        }
+
+        func metric(_ sample: String) -> Double? { sampleValue(registry.render(), sample) }
+        var tableSize: Double? { metric("waystone_kad_routing_table_peers") }
+    }
+
+    let runner: LoopRunner
+    var nodes: [Node] = []
+
+    init() throws { runner = try LoopRunner() }
+
+    /// Creates a node (before `start()`, or on the loop thread through `onLoop`).
+    @discardableResult
+    func add(
+        dataDir: String = TempDirectory().path, key: Libp2pPrivateKey = .generateEd25519(), bootstrap: [Node] = [],
+        kademlia: Bool = true, peers: [Node] = [], mode: KadMode = .bootstrap
+    ) throws -> Node {
+        let node = try Node(
+            loop: runner.loop, dataDir: dataDir, key: key, bootstrap: bootstrap.map(\.dialable), kademlia: kademlia,
+            peers: peers.map(\.dialable), mode: mode)
+        nodes.append(node)
+        return node
+    }
+
+    /// Runs `body` on the loop thread and waits for it.
+    func onLoop<T: Sendable>(_ body: @escaping () throws -> T) throws -> T {
+        let result = Locked<Result<T, any Error>?>(nil)
+        let box = UncheckedBox(body)
+        runner.loop.execute { result.value = Result { try box.value() } }
+        guard waitUntil(timeout: 5, { result.value != nil }), let value = result.value else {
+            throw KadLabError.timeout
+        }
+        return try value.get()
+    }
+
+    func stop() { runner.stop() }
+}
+
+enum KadLabError: Error { case timeout }
+
+@Suite(.serialized) struct KademliaServiceTests {
+    /// B and C join through A: every table ends up with the two others (A learns them from identify, C learns B from
+    /// its self-lookup through A, B learns C when C connects). A DHT client connected to A is answered first when it
+    /// is the FIND_NODE target, though it is in nobody's table.
+    @Test func nodesJoinThroughABootstrapNodeAndClientsAreFound() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let a = try lab.add()
+        let b = try lab.add(bootstrap: [a])
+        let c = try lab.add(bootstrap: [a])
+        let client = try lab.add(kademlia: false, peers: [a])
+        lab.runner.start()
+        for node in [a, b, c] {
+            #expect(
+                waitUntil(timeout: 10) { node.tableSize == 2 }, "table of \(node.key.peerID): \(node.tableSize ?? -1)")
+        }
+        #expect(waitUntil(timeout: 5) { a.role.session(for: client.key.peerID) != nil })
+        #expect(a.metric(#"waystone_kad_inbound_requests_total{type="find_node",result="ok"}"#) ?? 0 >= 2)
+
+        let answer = Locked<[PeerID]?>(nil)
+        let box = UncheckedBox(b.service!)
+        let target = client.key.peerID
+        let aInfo = (a.key.peerID, a.address)
+        lab.runner.loop.execute {
+            box.value.query(aInfo.0, addresses: [aInfo.1], KadMessage(type: .findNode, key: target.bytes)) { response in
+                answer.value = response?.closerPeers.compactMap { try? PeerID(multihashBytes: $0.id) } ?? []
+            }
+        }
+        #expect(waitUntil(timeout: 5) { answer.value != nil })
+        #expect(answer.value?.first == target)
+        #expect(answer.value?.contains(c.key.peerID) == true)
+        #expect(answer.value?.contains(b.key.peerID) == false)  // the requester is left out
+    }
+
+    /// The routing table is saved at stop and verified again after a restart: the peers answer and are back in the
+    /// table without any bootstrap peer configured.
+    @Test func aRestartIsWarm() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let dataDir = TempDirectory()
+        let key = Libp2pPrivateKey.generateEd25519()
+        let first = try lab.add(dataDir: dataDir.path, key: key)
+        let peers = try (0..<4).map { _ in try lab.add(bootstrap: [first]) }
+        lab.runner.start()
+        #expect(waitUntil(timeout: 10) { first.tableSize == 4 })
+        try lab.onLoop { first.role.stopAcceptingWork() }
+        #expect(first.metric(#"waystone_kad_snapshot_saves_total{result="ok"}"#) == 1)
+        #expect(dataDir.entries().contains(KademliaService.snapshotFileName))
+
+        let restarted = try lab.onLoop {
+            try KadLab.Node(
+                loop: lab.runner.loop, dataDir: dataDir.path, key: key, bootstrap: [], kademlia: true)
+        }
+        #expect(restarted.metric(#"waystone_kad_snapshot_loads_total{result="ok"}"#) == 1)
+        #expect(waitUntil(timeout: 10) { restarted.tableSize == 4 })
+        let inTable = try lab.onLoop { restarted.service!.server.table.entries.map(\.peer) }
+        #expect(Set(inTable) == Set(peers.map(\.key.peerID)))
+        try lab.onLoop { restarted.role.stopAcceptingWork() }
+    }
+
+    /// A damaged snapshot is kept aside and the node starts cold, without crashing.
+    @Test func aCorruptSnapshotIsKeptAsideAndTheNodeStartsCold() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let dataDir = TempDirectory()
+        dataDir.write(KademliaService.snapshotFileName, "wkad this is not a snapshot")
+        let node = try lab.add(dataDir: dataDir.path)
+        lab.runner.start()
+        #expect(node.metric(#"waystone_kad_snapshot_loads_total{result="corrupt"}"#) == 1)
+        #expect(dataDir.entries().contains(KademliaService.snapshotFileName + ".corrupt"))
+        #expect(!dataDir.entries().contains(KademliaService.snapshotFileName))
+        #expect(node.tableSize == 0)
+        let missing = try lab.onLoop {
+            try KadLab.Node(
+                loop: lab.runner.loop, dataDir: TempDirectory().path, key: .generateEd25519(), bootstrap: [],
+                kademlia: true)
+        }
+        #expect(missing.metric(#"waystone_kad_snapshot_loads_total{result="missing"}"#) == 1)
+    }
+
+    /// Full mode keeps a provider record announced by its provider and hands it out; bootstrap mode does not.
+    @Test(arguments: [KadMode.full, .bootstrap])
+    func providersAreKeptInFullModeOnly(mode: KadMode) throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let server = try lab.add(mode: mode)
+        let provider = try lab.add(bootstrap: [server])
+        lab.runner.start()
+        #expect(waitUntil(timeout: 10) { provider.tableSize == 1 })
+        let cid = Array("bafy-test-key".utf8)
+        let found = Locked<Int?>(nil)
+        let box = UncheckedBox(provider.service!)
+        let serverInfo = (server.key.peerID, server.address)
+        let me = KadPeerInfo(peer: provider.key.peerID, addresses: [provider.address])
+        lab.runner.loop.execute {
+            let add = KadMessage(type: .addProvider, key: cid, providerPeers: [me.message()])
+            box.value.query(serverInfo.0, addresses: [serverInfo.1], add) { _ in }
+            box.value.query(serverInfo.0, addresses: [serverInfo.1], KadMessage(type: .getProviders, key: cid)) {
+                found.value = $0?.providerPeers.count ?? -1
+            }
+        }
+        #expect(waitUntil(timeout: 5) { found.value != nil })
+        #expect(found.value == (mode == .full ? 1 : 0))
+        #expect(server.metric("waystone_kad_provider_records") == (mode == .full ? 1 : 0))
+    }
+}
