@@ -12,11 +12,12 @@ import Wire
 /// body    = section*            section = uvarint tag | uvarint length | payload
 /// tag 1   = routing table:      uvarint count | entry*
 /// entry   = uvarint len | peer ID bytes | lastSeen u64 | uvarint n | (uvarint len | multiaddr bytes)*
+/// tag 2   = provider records:   uvarint count | (uvarint len | key | entry with `expires` for lastSeen)*
+/// tag 3   = value records:      uvarint count | (uvarint len | key | uvarint len | value)*
 /// ```
 ///
-/// Sections make room for the full-mode stores (provider records, value records) later: tags 2 and 3 are reserved
-/// for them, and readers skip sections with tags they do not know, so an older binary still reads a newer file's
-/// table. The CRC catches damaged files; everything inside is validated as well (peer IDs, multiaddrs, counts), so
+/// Sections 2 and 3 hold the full-mode stores and are written only when not empty; readers skip sections with tags
+/// they do not know, so an older binary still reads a newer file's table. The CRC catches damaged files; everything inside is validated as well (peer IDs, multiaddrs, counts), so
 /// ``init(bytes:limits:)`` either returns a value that re-encodes to an equal value or throws — it never traps.
 public struct RoutingTableSnapshot: Equatable, Sendable {
     /// The format version this code writes and reads.
@@ -24,6 +25,21 @@ public struct RoutingTableSnapshot: Equatable, Sendable {
     static let magic: [UInt8] = Array("wkad".utf8)
     static let headerLength = 12
     static let tableSection: UInt64 = 1
+    static let providerSection: UInt64 = 2
+    static let valueSection: UInt64 = 3
+
+    /// One provider record: `provider` announced it provides `key`, until `expires` (the caller's clock).
+    public struct Provider: Equatable, Sendable {
+        public var key: [UInt8]
+        public var provider: KadPeerInfo
+        public var expires: UInt64
+
+        public init(key: [UInt8], provider: KadPeerInfo, expires: UInt64) {
+            self.key = key
+            self.provider = provider
+            self.expires = expires
+        }
+    }
 
     /// One saved peer.
     public struct Entry: Equatable, Sendable {
@@ -40,24 +56,46 @@ public struct RoutingTableSnapshot: Equatable, Sendable {
     }
 
     public var entries: [Entry]
+    /// Full mode: provider records and value records.
+    public var providers: [Provider]
+    public var values: [KadMessage.Record]
 
-    public init(entries: [Entry] = []) {
+    public init(entries: [Entry] = [], providers: [Provider] = [], values: [KadMessage.Record] = []) {
         self.entries = entries
+        self.providers = providers
+        self.values = values
     }
 
     /// The file contents.
     public func encode() -> [UInt8] {
         var table: [UInt8] = []
         table.appendUVarint(UInt64(entries.count))
-        for entry in entries {
-            table.appendLengthPrefixed(entry.peer.bytes)
-            table.appendUInt64BE(entry.lastSeen)
-            table.appendUVarint(UInt64(entry.addresses.count))
-            for address in entry.addresses { table.appendLengthPrefixed(address.bytes) }
-        }
+        for entry in entries { Self.append(entry, to: &table) }
         var body: [UInt8] = []
         body.appendUVarint(Self.tableSection)
         body.appendLengthPrefixed(table)
+        if !providers.isEmpty {
+            var section: [UInt8] = []
+            section.appendUVarint(UInt64(providers.count))
+            for record in providers {
+                section.appendLengthPrefixed(record.key)
+                Self.append(
+                    Entry(peer: record.provider.peer, addresses: record.provider.addresses, lastSeen: record.expires),
+                    to: &section)
+            }
+            body.appendUVarint(Self.providerSection)
+            body.appendLengthPrefixed(section)
+        }
+        if !values.isEmpty {
+            var section: [UInt8] = []
+            section.appendUVarint(UInt64(values.count))
+            for record in values {
+                section.appendLengthPrefixed(record.key)
+                section.appendLengthPrefixed(record.value)
+            }
+            body.appendUVarint(Self.valueSection)
+            body.appendLengthPrefixed(section)
+        }
         var out = Self.magic
         out.appendUInt16BE(Self.version)
         out.appendUInt16BE(0)
@@ -65,6 +103,13 @@ public struct RoutingTableSnapshot: Equatable, Sendable {
         out += body
         out.appendUInt32BE(CRC32.checksum(out))
         return out
+    }
+
+    private static func append(_ entry: Entry, to bytes: inout [UInt8]) {
+        bytes.appendLengthPrefixed(entry.peer.bytes)
+        bytes.appendUInt64BE(entry.lastSeen)
+        bytes.appendUVarint(UInt64(entry.addresses.count))
+        for address in entry.addresses { bytes.appendLengthPrefixed(address.bytes) }
     }
 
     /// Decodes and validates a file's contents.
@@ -88,14 +133,17 @@ public struct RoutingTableSnapshot: Equatable, Sendable {
         self.init()
         do {
             var body = ByteReader(Array(bytes[Self.headerLength..<(expected - 4)]))
-            var sawTable = false
+            var seen = Set<UInt64>()
             while !body.isAtEnd {
                 let tag = try body.readUVarint()
                 let payload = try body.readLengthPrefixedBytes(maxLength: limits.maxBytes)
-                guard tag == Self.tableSection else { continue }
-                guard !sawTable else { throw RoutingTableSnapshotError.duplicateSection(tag: tag) }
-                sawTable = true
-                entries = try Self.decodeTable(payload, limits: limits)
+                guard [Self.tableSection, Self.providerSection, Self.valueSection].contains(tag) else { continue }
+                guard seen.insert(tag).inserted else { throw RoutingTableSnapshotError.duplicateSection(tag: tag) }
+                switch tag {
+                case Self.tableSection: entries = try Self.decodeTable(payload, limits: limits)
+                case Self.providerSection: providers = try Self.decodeProviders(payload, limits: limits)
+                default: values = try Self.decodeValues(payload, limits: limits)
+                }
             }
         } catch let error as RoutingTableSnapshotError {
             throw error
@@ -115,24 +163,66 @@ public struct RoutingTableSnapshot: Equatable, Sendable {
         var entries: [Entry] = []
         var seen = Set<PeerID>()
         for _ in 0..<count {
-            let id = try reader.readLengthPrefixedBytes(maxLength: 256)
-            guard let peer = try? PeerID(multihashBytes: id) else { throw RoutingTableSnapshotError.invalidPeerID }
-            guard seen.insert(peer).inserted else { throw RoutingTableSnapshotError.duplicatePeer }
-            let lastSeen = try reader.readUInt64BE()
-            let addressCount = try reader.readUVarint()
-            guard addressCount <= UInt64(limits.maxAddressesPerEntry) else {
-                throw RoutingTableSnapshotError.tooManyAddresses(limit: limits.maxAddressesPerEntry)
-            }
-            var addresses: [Multiaddr] = []
-            for _ in 0..<addressCount {
-                let raw = try reader.readLengthPrefixedBytes(maxLength: Multiaddr.maxLength)
-                guard let address = try? Multiaddr(bytes: raw) else { throw RoutingTableSnapshotError.invalidAddress }
-                addresses.append(address)
-            }
-            entries.append(Entry(peer: peer, addresses: addresses, lastSeen: lastSeen))
+            let entry = try decodeEntry(&reader, limits: limits)
+            guard seen.insert(entry.peer).inserted else { throw RoutingTableSnapshotError.duplicatePeer }
+            entries.append(entry)
         }
         guard reader.isAtEnd else { throw RoutingTableSnapshotError.trailingBytes }
         return entries
+    }
+
+    private static func decodeEntry(_ reader: inout ByteReader, limits: RoutingTableSnapshotLimits) throws -> Entry {
+        let id = try reader.readLengthPrefixedBytes(maxLength: 256)
+        guard let peer = try? PeerID(multihashBytes: id) else { throw RoutingTableSnapshotError.invalidPeerID }
+        let lastSeen = try reader.readUInt64BE()
+        let addressCount = try reader.readUVarint()
+        guard addressCount <= UInt64(limits.maxAddressesPerEntry) else {
+            throw RoutingTableSnapshotError.tooManyAddresses(limit: limits.maxAddressesPerEntry)
+        }
+        var addresses: [Multiaddr] = []
+        for _ in 0..<addressCount {
+            let raw = try reader.readLengthPrefixedBytes(maxLength: Multiaddr.maxLength)
+            guard let address = try? Multiaddr(bytes: raw) else { throw RoutingTableSnapshotError.invalidAddress }
+            addresses.append(address)
+        }
+        return Entry(peer: peer, addresses: addresses, lastSeen: lastSeen)
+    }
+
+    private static func decodeProviders(_ payload: [UInt8], limits: RoutingTableSnapshotLimits) throws -> [Provider] {
+        var reader = ByteReader(payload)
+        let count = try reader.readUVarint()
+        guard count <= UInt64(limits.maxRecords) else {
+            throw RoutingTableSnapshotError.tooManyEntries(limit: limits.maxRecords)
+        }
+        var providers: [Provider] = []
+        for _ in 0..<count {
+            let key = try reader.readLengthPrefixedBytes(maxLength: limits.maxRecordKeyBytes)
+            let entry = try decodeEntry(&reader, limits: limits)
+            providers.append(
+                Provider(
+                    key: key, provider: KadPeerInfo(peer: entry.peer, addresses: entry.addresses),
+                    expires: entry.lastSeen))
+        }
+        guard reader.isAtEnd else { throw RoutingTableSnapshotError.trailingBytes }
+        return providers
+    }
+
+    private static func decodeValues(_ payload: [UInt8], limits: RoutingTableSnapshotLimits) throws -> [KadMessage
+        .Record]
+    {
+        var reader = ByteReader(payload)
+        let count = try reader.readUVarint()
+        guard count <= UInt64(limits.maxRecords) else {
+            throw RoutingTableSnapshotError.tooManyEntries(limit: limits.maxRecords)
+        }
+        var values: [KadMessage.Record] = []
+        for _ in 0..<count {
+            let key = try reader.readLengthPrefixedBytes(maxLength: limits.maxRecordKeyBytes)
+            let value = try reader.readLengthPrefixedBytes(maxLength: limits.maxValueBytes)
+            values.append(KadMessage.Record(key: key, value: value))
+        }
+        guard reader.isAtEnd else { throw RoutingTableSnapshotError.trailingBytes }
+        return values
     }
 }
 
@@ -144,11 +234,21 @@ public struct RoutingTableSnapshotLimits: Sendable, Equatable {
     public var maxEntries: Int
     /// Addresses per entry.
     public var maxAddressesPerEntry: Int
+    /// Provider records, and value records, per section.
+    public var maxRecords: Int
+    public var maxRecordKeyBytes: Int
+    public var maxValueBytes: Int
 
-    public init(maxBytes: Int = 8 << 20, maxEntries: Int = 256 * 20, maxAddressesPerEntry: Int = 32) {
+    public init(
+        maxBytes: Int = 8 << 20, maxEntries: Int = 256 * 20, maxAddressesPerEntry: Int = 32,
+        maxRecords: Int = 1_000_000, maxRecordKeyBytes: Int = 1024, maxValueBytes: Int = 64 * 1024
+    ) {
         self.maxBytes = maxBytes
         self.maxEntries = maxEntries
         self.maxAddressesPerEntry = maxAddressesPerEntry
+        self.maxRecords = maxRecords
+        self.maxRecordKeyBytes = maxRecordKeyBytes
+        self.maxValueBytes = maxValueBytes
     }
 }
 

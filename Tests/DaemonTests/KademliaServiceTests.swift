@@ -14,6 +14,7 @@ final class KadLab {
         let role: Libp2pRole
         let service: KademliaService?
         let address: Multiaddr
+        let dataDir: String
         var dialable: String { "\(address)/p2p/\(key.peerID)" }
 
         init(
@@ -21,6 +22,7 @@ final class KadLab {
             peers: [String] = [], mode: KadMode = .bootstrap
         ) throws {
             self.key = key
+            self.dataDir = dataDir
             var libp2p = WaystoneConfig().libp2p
             libp2p.listen = ["/ip4/127.0.0.1/tcp/0"]
             libp2p.allowPrivateAddresses = true
@@ -187,5 +189,15 @@ enum KadLabError: Error { case timeout }
         #expect(waitUntil(timeout: 5) { found.value != nil })
         #expect(found.value == (mode == .full ? 1 : 0))
         #expect(server.metric("waystone_kad_provider_records") == (mode == .full ? 1 : 0))
+
+        // A restart keeps the records (full mode) through the snapshot.
+        try lab.onLoop { server.role.stopAcceptingWork() }
+        let restarted = try lab.onLoop {
+            try KadLab.Node(
+                loop: lab.runner.loop, dataDir: server.dataDir, key: server.key, bootstrap: [], kademlia: true,
+                mode: mode)
+        }
+        #expect(restarted.metric("waystone_kad_provider_records") == (mode == .full ? 1 : 0))
+        try lab.onLoop { restarted.role.stopAcceptingWork() }
     }
 }

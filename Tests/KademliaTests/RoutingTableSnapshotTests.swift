@@ -56,6 +56,29 @@ import Wire
         #expect(try RoutingTableSnapshot(bytes: Self.frame([])) == RoutingTableSnapshot())
     }
 
+    /// Full-mode sections (provider and value records) round-trip, and every truncation of such a file errors.
+    @Test func providerAndValueSectionsRoundTrip() throws {
+        var rng = SeededGenerator(seed: 7)
+        var snapshot = Self.randomTable(&rng, peers: 30).snapshot()
+        snapshot.providers = (0..<5).map { i in
+            RoutingTableSnapshot.Provider(
+                key: [UInt8](repeating: UInt8(i), count: 34),
+                provider: KadPeerInfo(peer: KadFixtures.peer(&rng), addresses: [KadFixtures.ip4(9, 9, 9, UInt8(i))]),
+                expires: UInt64(1_000 + i))
+        }
+        snapshot.values = [KadMessage.Record(key: Array("/pk/x".utf8), value: [1, 2, 3])]
+        let bytes = snapshot.encode()
+        #expect(try RoutingTableSnapshot(bytes: bytes) == snapshot)
+        for length in 0..<bytes.count {
+            #expect(throws: RoutingTableSnapshotError.self) {
+                try RoutingTableSnapshot(bytes: Array(bytes.prefix(length)))
+            }
+        }
+        #expect(throws: RoutingTableSnapshotError.tooManyEntries(limit: 4)) {
+            try RoutingTableSnapshot(bytes: bytes, limits: RoutingTableSnapshotLimits(maxRecords: 4))
+        }
+    }
+
     @Test func roundTripAndRestore() throws {
         var rng = SeededGenerator.fromEnvironment("Snapshot round trip")
         let table = Self.randomTable(&rng, peers: 400)
@@ -161,8 +184,8 @@ import Wire
                     Self.section(1, [0x01] + Self.entry(id, lastSeen: 1, addresses: [address, address]))),
                 limits: RoutingTableSnapshotLimits(maxAddressesPerEntry: 1))
         }
-        // Unknown sections (future provider / value stores) are skipped, before and after the table.
-        let withFuture = Self.section(2, [9, 9, 9]) + Self.section(1, [0x01] + good) + Self.section(300, [])
+        // Unknown sections (from a newer version) are skipped, before and after the table.
+        let withFuture = Self.section(4, [9, 9, 9]) + Self.section(1, [0x01] + good) + Self.section(300, [])
         let decoded = try RoutingTableSnapshot(bytes: Self.frame(withFuture))
         #expect(decoded.entries.map(\.peer.bytes) == [id])
     }

@@ -137,7 +137,7 @@ public enum ConfigSchema {
         .integer(
             "kademlia.snapshotSeconds", \.kademlia.snapshotSeconds, range: 0...86_400, default: 300,
             doc:
-                "How often the routing table is saved to dataDir/kademlia.snapshot; it is saved at shutdown too (0: only then)."
+                "How often the routing table (and, in full mode, the provider and value records) is saved to dataDir/kademlia.snapshot; it is saved at shutdown too (0: only then)."
         ),
         .integer(
             "kademlia.maxPeersPerGroupPerBucket", \.kademlia.maxPeersPerGroupPerBucket, range: 1...100, default: 2,

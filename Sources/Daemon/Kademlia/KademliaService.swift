@@ -20,8 +20,8 @@ final class KademliaService: Libp2pService {
     /// Largest request or response read on a DHT stream.
     static let maxMessageBytes = 64 * 1024
     static let snapshotFileName = "kademlia.snapshot"
-    /// Largest snapshot read at start.
-    static let maxSnapshotBytes = 16 * 1024 * 1024
+    /// Largest snapshot read at start (a full table is ~0.5 MiB; 100,000 provider records ~12 MiB).
+    static let maxSnapshotBytes = 64 * 1024 * 1024
     /// Buckets refreshed with a random key (go refreshes common prefix lengths up to 15: higher ones need ~2^cpl
     /// hashes to find a key).
     static let maxRefreshedBucket = 15
@@ -403,10 +403,25 @@ final class KademliaService: Libp2pService {
 
     // MARK: - Snapshot
 
-    /// Saves the routing table (atomically, mode 0600).
+    /// Wall-clock nanoseconds (provider expiries are saved in wall-clock time: the monotonic clock restarts).
+    private static func wallNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Saves the routing table and, in full mode, the provider and value records (atomically, mode 0600).
     func saveSnapshot() {
+        var snapshot = server.table.snapshot()
+        let now = loop.nowNanoseconds()
+        let wall = Self.wallNanoseconds()
+        server.providers.expire(now: now)
+        snapshot.providers = server.providers.all.map {
+            RoutingTableSnapshot.Provider(key: $0.key, provider: $0.info, expires: wall &+ ($0.expires &- now))
+        }
+        snapshot.values = Array(server.values.values)
         do {
-            try AtomicFile.write(server.table.snapshot().encode(), to: snapshotPath, mode: 0o600)
+            try AtomicFile.write(snapshot.encode(), to: snapshotPath, mode: 0o600)
             metrics.saved("ok")
         } catch {
             metrics.saved("error")
@@ -431,7 +446,8 @@ final class KademliaService: Libp2pService {
         }
         let snapshot: RoutingTableSnapshot
         do {
-            snapshot = try RoutingTableSnapshot(bytes: bytes)
+            snapshot = try RoutingTableSnapshot(
+                bytes: bytes, limits: RoutingTableSnapshotLimits(maxBytes: Self.maxSnapshotBytes))
         } catch {
             metrics.loaded("corrupt")
             let aside = snapshotPath + ".corrupt"
@@ -442,7 +458,21 @@ final class KademliaService: Libp2pService {
             return
         }
         metrics.loaded("ok")
-        log("kademlia snapshot loaded", [("peers", "\(snapshot.entries.count)")])
+        let now = loop.nowNanoseconds()
+        let wall = Self.wallNanoseconds()
+        if config.mode == .full {
+            for record in snapshot.providers where record.expires > wall {
+                server.providers.add(record.provider, for: record.key, expires: now &+ (record.expires - wall))
+            }
+            for record in snapshot.values { server.restoreValue(record) }
+            updateGauges()
+        }
+        log(
+            "kademlia snapshot loaded",
+            [
+                ("peers", "\(snapshot.entries.count)"), ("providers", "\(server.providers.count)"),
+                ("values", "\(server.values.count)"),
+            ])
         var queue = snapshot.entries.sorted { $0.lastSeen > $1.lastSeen }
         func next() {
             guard !isStopped, !queue.isEmpty else { return }
