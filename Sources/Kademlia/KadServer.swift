@@ -112,6 +112,9 @@ public struct KadServer: Sendable {
     /// `/pk/<peer ID bytes>` → public key protobuf (full mode).
     public private(set) var values: [[UInt8]: KadMessage.Record] = [:]
     public let config: KadServerConfig
+    /// Our own advertised addresses: a FIND_NODE for our own peer ID is answered with ourselves (go does, and
+    /// go-libp2p-kad-dht only admits servers that answer that request with at least one peer).
+    public var localAddresses: [Multiaddr] = []
 
     public init(table: RoutingTable, config: KadServerConfig) {
         self.table = table
@@ -178,8 +181,15 @@ public struct KadServer: Sendable {
     private func respond(
         to request: KadMessage, closerFor key: [UInt8], sender: PeerID, connected: (PeerID) -> [Multiaddr]?
     ) -> KadMessage {
+        let target = try? PeerID(multihashBytes: key)
+        if request.type == .findNode, target == table.localPeer {
+            var response = KadMessage(type: .findNode)
+            response.closerPeers = [KadPeerInfo(peer: table.localPeer, addresses: localAddresses).message()]
+            response.clusterLevelRaw = request.clusterLevelRaw
+            return response.fitted() ?? KadMessage(type: .findNode)
+        }
         var peers = table.closest(to: KadKey(hashing: key), count: config.k, excluding: [sender])
-        if let target = try? PeerID(multihashBytes: key), target != sender, let addresses = connected(target) {
+        if let target, target != sender, let addresses = connected(target) {
             peers.removeAll { $0.peer == target }
             peers.insert(KadPeerInfo(peer: target, addresses: addresses), at: 0)
             peers = Array(peers.prefix(config.k))

@@ -45,6 +45,18 @@ import Testing
         #expect(message.closerPeers.allSatisfy { $0.addrs.count == 1 })
     }
 
+    /// A FIND_NODE for our own ID is answered with ourselves (go-libp2p-kad-dht's lookup check needs a peer back).
+    @Test func findNodeForOurselvesAnswersOurselves() {
+        var (server, _) = server(.bootstrap)
+        server.localAddresses = [address(500)]
+        let outcome = server.handle(KadMessage(type: .findNode, key: local.bytes), from: sender, now: 2) { _ in nil }
+        guard case .respond(let message) = outcome else {
+            Issue.record("no response")
+            return
+        }
+        #expect(message.closerPeers.map { KadPeerInfo($0) } == [KadPeerInfo(peer: local, addresses: [address(500)])])
+    }
+
     /// A connected peer (even a DHT client, not in the table) comes first when it is the target.
     @Test func aConnectedTargetComesFirst() {
         var (server, _) = server(.bootstrap)
@@ -72,7 +84,8 @@ import Testing
                 Libp2pPrivateKey.generateEd25519().peerID,
                 addresses: [try! Multiaddr("/ip4/10.0.0.\(i)/tcp/1")] + addresses, now: 1)
         }
-        let outcome = server.handle(KadMessage(type: .findNode, key: local.bytes), from: sender, now: 2) { _ in nil }
+        let target = Libp2pPrivateKey.generateEd25519().peerID
+        let outcome = server.handle(KadMessage(type: .findNode, key: target.bytes), from: sender, now: 2) { _ in nil }
         guard case .respond(let message) = outcome else {
             Issue.record("no response")
             return

@@ -176,6 +176,7 @@ final class KademliaService: Libp2pService {
                 return endInbound(key, session, reset: true)
             }
             let type = KademliaMetrics.label(request.type)
+            server.localAddresses = host.advertisedAddresses
             let outcome = server.handle(request, from: stream.peer, now: loop.nowNanoseconds()) { [host] peer in
                 guard host.session(for: peer) != nil, let entry = host.peerstore[peer] else { return nil }
                 return entry.addresses

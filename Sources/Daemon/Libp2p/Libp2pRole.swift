@@ -83,6 +83,8 @@ final class Libp2pRole: DaemonRole {
     private let yamuxConfig: YamuxConfig
     /// What identify advertises: listen addresses and the signed peer record built from them.
     private var advertised: [Multiaddr] = []
+    /// The addresses identify advertises (for services that hand out our own address).
+    var advertisedAddresses: [Multiaddr] { advertised }
     private var signedPeerRecord: [UInt8]?
 
     init(
