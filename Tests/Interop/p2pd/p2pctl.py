@@ -14,6 +14,10 @@ Usage: p2pctl.py [-s SOCKET] [--json] COMMAND ...   (SOCKET: /unix/PATH or PATH;
   dht-closest-peers KEY          peer IDs, one per line (KEY is text, e.g. a peer ID string)
   dht-provide CID
   dht-find-providers CID         [--count N]; one line per provider: PEERID MADDR[,...]
+  kad-rpc PEERID TYPE KEY        [--proto P]; ONE raw Kademlia request (no lookup) on a fresh stream to PEERID:
+                                 TYPE find-node (KEY = peer ID), get-providers (KEY = CID; its multihash is sent),
+                                 get-value (KEY = text); prints `type N`, then `closer|provider PEERID MADDR[,...]`
+                                 lines and `record VALUEHEX` from the single reply
   stream-open PEERID PROTO...    [--data TEXT | --data-hex HEX | stdin] [--read-bytes N] [--idle S] [--half-close]
                                  sends, prints what comes back to stdout (see the half-close quirk below)
   stream-handler PROTO... --listen /unix/PATH [--echo] [--max-streams N]
@@ -535,6 +539,58 @@ def cmd_dht_find_providers(args):
     emit(args, [{"id": p, "addrs": a} for p, a in peers], [f"{p} {','.join(a)}" for p, a in peers])
 
 
+KAD_TYPES = {"get-value": 1, "get-providers": 3, "find-node": 4}
+
+
+def kad_key(kind, text):
+    """The `key` field of a Kademlia request: peer ID bytes, a CID's multihash, or the text itself."""
+    if kind == "find-node":
+        return peer_from_str(text)
+    if kind == "get-providers":
+        raw = cid_from_str(text)
+        if len(raw) == 34 and raw[:2] == b"\x12\x20":
+            return raw  # CIDv0 is its multihash
+        _, i = read_uvarint_from(raw, 0)  # version
+        _, i = read_uvarint_from(raw, i)  # codec
+        return raw[i:]
+    return text.encode()
+
+
+def cmd_kad_rpc(args):
+    """One Kademlia request to PEER on a fresh stream through the daemon (spec dht.proto Message{type=1, key=2}),
+    framed like every kad message (uvarint length + protobuf); reads exactly one reply and decodes its closerPeers
+    (8), providerPeers (9) and record (3). No iterative lookup: this shows what PEER itself answers."""
+    if args.type not in KAD_TYPES:
+        raise ValueError(f"kad-rpc type must be one of {', '.join(KAD_TYPES)}")
+    msg = pb_encode([(1, KAD_TYPES[args.type]), (2, kad_key(args.type, args.key))])
+    fields = [(1, peer_from_str(args.peer)), (2, args.proto), (3, args.timeout)]
+    _, conn = request(args, "STREAM_OPEN", [(3, pb_encode(fields))], keep=True)
+    try:
+        conn.sock.settimeout(args.timeout)  # the reply must come within --timeout seconds
+        conn.send_msg(msg)  # no half-close: p2pd would turn it into a full close and lose the reply
+        reply = pb_decode(conn.recv_msg())
+    finally:
+        conn.close()
+
+    def peers(num):
+        out = []
+        for b in reply.get(num, []):
+            f = pb_decode(b)
+            out.append((peer_to_str(one(f, 1, b"")), [ma_to_str(a) for a in f.get(2, [])], one(f, 3, 0)))
+        return out
+
+    closer, providers = peers(8), peers(9)
+    record = pb_decode(one(reply, 3, b"")) if 3 in reply else None
+    value = one(record, 2, b"").hex() if record is not None else None
+    obj = {"type": one(reply, 1, 0), "closer": [{"id": p, "addrs": a, "connection": c} for p, a, c in closer],
+           "providers": [{"id": p, "addrs": a} for p, a, _ in providers], "record": value}
+    lines = [f"type {obj['type']}"] + [f"closer {p} {','.join(a)}" for p, a, _ in closer]
+    lines += [f"provider {p} {','.join(a)}" for p, a, _ in providers]
+    if value is not None:
+        lines.append(f"record {value}")
+    emit(args, obj, lines)
+
+
 def cmd_stream_open(args):
     fields = [(1, peer_from_str(args.peer))] + [(2, p) for p in args.proto] + [(3, args.timeout)]
     resp, conn = request(args, "STREAM_OPEN", [(3, pb_encode(fields))], keep=True)
@@ -713,6 +769,8 @@ def main():
     add("dht-provide", cmd_dht_provide, "cid", timeout=True)
     p = add("dht-find-providers", cmd_dht_find_providers, "cid", timeout=True)
     p.add_argument("--count", type=int, default=20)
+    p = add("kad-rpc", cmd_kad_rpc, "peer", "type", "key", timeout=True)
+    p.add_argument("--proto", default="/ipfs/kad/1.0.0", help="protocol ID (default /ipfs/kad/1.0.0)")
     p = add("stream-open", cmd_stream_open, "peer", "proto...", timeout=True)
     p.add_argument("--data", help="send TEXT instead of stdin")
     p.add_argument("--data-hex", help="send these bytes (hex) instead of stdin")
