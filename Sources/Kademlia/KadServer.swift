@@ -146,7 +146,11 @@ public struct KadServer: Sendable {
             for peer in request.providerPeers {
                 // Only the sender may announce itself (go-libp2p-kad-dht ignores other providers).
                 guard let info = KadPeerInfo(peer), info.peer == sender else { continue }
-                let addresses = info.addresses.filter(config.addressFilter)
+                // Some clients (py-libp2p) send `/…/p2p/<their ID>`: keep the transport part, drop other peers'.
+                let addresses = info.addresses.compactMap { address -> Multiaddr? in
+                    let (transport, id) = address.decapsulateP2P()
+                    return id == nil || id == sender ? transport : nil
+                }.filter(config.addressFilter)
                 guard !addresses.isEmpty else { continue }
                 providers.add(
                     KadPeerInfo(peer: sender, addresses: Array(addresses.prefix(table.config.maxAddressesPerPeer))),

@@ -7,17 +7,17 @@
 #     provider record (GET_PROVIDERS answers closer peers only) and B finds no provider.
 #  2. a second server bootstraps from a p2pd DHT server U that knows another DHT server V, and learns V: its own
 #     FIND_NODE answer for V names V's address.
-# SERVER=p2pd (default; a stand-in, `p2pd -dhtServer`, until Waystone's Kademlia service lands) or waystone
-# (`waystone run` with WAYSTONE_KADEMLIA_*); KAD_MODE=full (default) or bootstrap (waystone only).
-# Loopback only (checked with ss); every wait is bounded; ~10 s against the stand-in.
+# KAD_SERVER=waystone (default: `waystone run` with WAYSTONE_KADEMLIA_*) or p2pd (`p2pd -dhtServer`, the reference)
+# for comparison; KAD_MODE=full (default) or bootstrap (waystone only).
+# Loopback only (checked with ss); every wait is bounded; ~10 s.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.."
-SERVER=${SERVER:-p2pd}
+KAD_SERVER=${KAD_SERVER:-waystone}
 KAD_MODE=${KAD_MODE:-full}
-echo "Kademlia: go-libp2p DHT clients through a $SERVER server ($KAD_MODE mode)"
-case "$SERVER:$KAD_MODE" in
+echo "Kademlia: go-libp2p DHT clients through a $KAD_SERVER server ($KAD_MODE mode)"
+case "$KAD_SERVER:$KAD_MODE" in
   p2pd:full | waystone:full | waystone:bootstrap) ;;
-  *) fail "SERVER=$SERVER KAD_MODE=$KAD_MODE: want SERVER=p2pd|waystone, KAD_MODE=full|bootstrap (p2pd: full only)"
+  *) fail "KAD_SERVER=$KAD_SERVER KAD_MODE=$KAD_MODE: want KAD_SERVER=p2pd|waystone, KAD_MODE=full|bootstrap (p2pd: full only)"
     finish; exit 1 ;;
 esac
 P2PD=$(bash Tests/Interop/p2pd/install.sh 2>"$WORK/install.log" | tail -1)
@@ -60,7 +60,7 @@ has_peer() { local out; out=$(ctl "$1" list-peers) && grep -q "^$2 " <<<"$out"; 
 # bootstraps from that peer alone. Sets SRV_ID, SRV_ADDR (no /p2p/), SRV_MADDR and SRV_PID.
 start_server() {
   local n=$1 boot=${2:-} line
-  case "$SERVER" in
+  case "$KAD_SERVER" in
     p2pd)
       new_peer "$n"
       # Without -b p2pd dials nobody; -bootstrapPeers (its own address) still keeps the public list out of reach.
@@ -85,7 +85,7 @@ start_server() {
   SRV_MADDR=$SRV_ADDR/p2p/$SRV_ID
   [[ $SRV_ADDR == /ip4/127.0.0.1/tcp/* ]]
 }
-server_log() { if [ "$SERVER" = waystone ]; then tail -5 "$DAEMON_LOG"; else tail -5 "$WORK/$1.log"; fi; }
+server_log() { if [ "$KAD_SERVER" = waystone ]; then tail -5 "$DAEMON_LOG"; else tail -5 "$WORK/$1.log"; fi; }
 # loopback_only PID...: every TCP socket of these processes has a 127.0.0.1 remote end (ss from iproute2)
 loopback_only() {
   command -v ss >/dev/null || { pass "ss not installed: loopback check skipped"; return; }
@@ -100,9 +100,9 @@ loopback_only() {
 # ------------------------------------------------------------------------------------------------------------------
 
 # --- 1. two DHT clients meet through the server ------------------------------------------------------------------
-if ! start_server srv; then fail "the $SERVER server starts on 127.0.0.1" "$(server_log srv)"; finish; exit 1; fi
+if ! start_server srv; then fail "the $KAD_SERVER server starts on 127.0.0.1" "$(server_log srv)"; finish; exit 1; fi
 S1_ID=$SRV_ID; S1_MADDR=$SRV_MADDR; S1_PID=$SRV_PID
-pass "the $SERVER server listens on $S1_MADDR"
+pass "the $KAD_SERVER server listens on $S1_MADDR"
 
 for n in a b; do
   new_peer $n
@@ -177,18 +177,18 @@ start_p2pd v -dhtServer -b -bootstrapPeers="$(maddr u)" || fail "p2pd v starts" 
 wait_until 10 has_peer u "${ID[v]}" && pass "upstream DHT server U knows DHT server V" \
   || fail "U knows V" "$(ctl u list-peers 2>&1)"
 if start_server up "$(maddr u)"; then
-  pass "a second $SERVER server (bootstrap peer: U alone) listens on $SRV_MADDR"
+  pass "a second $KAD_SERVER server (bootstrap peer: U alone) listens on $SRV_MADDR"
   out=$(ctl b connect "$SRV_ID" "$SRV_ADDR" 2>&1) || fail "B connects to the second server" "$out"
   if poll 12 "^closer ${ID[v]} (.*,)?$(addr v)(,|$)" ctl b kad-rpc "$SRV_ID" find-node "${ID[v]}"; then
     pass "the second server learnt V from U: its FIND_NODE answer names V at $(addr v) (${TOOK} ms)"
   else fail "the second server learnt V from U (FIND_NODE answer for V)" "$OUT$(server_log up)"; fi
   UP_PID=$SRV_PID
 else
-  fail "a second $SERVER server bootstrapping from U starts" "$(server_log up)"; UP_PID=
+  fail "a second $KAD_SERVER server bootstrapping from U starts" "$(server_log up)"; UP_PID=
 fi
 
 loopback_only "${PID[@]}" "$S1_PID" ${UP_PID:+"$UP_PID"}
-if [ "$SERVER" = waystone ]; then
+if [ "$KAD_SERVER" = waystone ]; then
   for p in "$S1_PID" ${UP_PID:+"$UP_PID"}; do
     kill -TERM "$p"; set +e; wait_exit "$p" 15; rc=$?; set -e
     [ $rc -eq 0 ] && pass "waystone (pid $p) stops cleanly" || fail "waystone (pid $p) exit code $rc"

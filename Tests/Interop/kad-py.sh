@@ -5,17 +5,17 @@
 # client finds the py-libp2p node through the server (FindPeer). Full mode adds provider records both ways: py
 # finds the go node as provider of a CID (find_providers), and a go client finds py as provider of another CID.
 # The py side is Tests/Interop/pylibp2p/kad_find_peer.py (one `ok`/`FAIL` line per check).
-# SERVER=p2pd (default; a stand-in, `p2pd -dhtServer`, until Waystone's Kademlia service lands) or waystone
-# (`waystone run` with WAYSTONE_KADEMLIA_*); KAD_MODE=full (default) or bootstrap (waystone only).
-# Loopback only (checked with ss); every wait is bounded; ~10 s against the stand-in.
+# KAD_SERVER=waystone (default: `waystone run` with WAYSTONE_KADEMLIA_*) or p2pd (`p2pd -dhtServer`, the reference)
+# for comparison; KAD_MODE=full (default) or bootstrap (waystone only).
+# Loopback only (checked with ss); every wait is bounded; ~10 s.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.."
-SERVER=${SERVER:-p2pd}
+KAD_SERVER=${KAD_SERVER:-waystone}
 KAD_MODE=${KAD_MODE:-full}
-echo "Kademlia: a py-libp2p DHT client and go-libp2p DHT clients through a $SERVER server ($KAD_MODE mode)"
-case "$SERVER:$KAD_MODE" in
+echo "Kademlia: a py-libp2p DHT client and go-libp2p DHT clients through a $KAD_SERVER server ($KAD_MODE mode)"
+case "$KAD_SERVER:$KAD_MODE" in
   p2pd:full | waystone:full | waystone:bootstrap) ;;
-  *) fail "SERVER=$SERVER KAD_MODE=$KAD_MODE: want SERVER=p2pd|waystone, KAD_MODE=full|bootstrap (p2pd: full only)"
+  *) fail "KAD_SERVER=$KAD_SERVER KAD_MODE=$KAD_MODE: want KAD_SERVER=p2pd|waystone, KAD_MODE=full|bootstrap (p2pd: full only)"
     finish; exit 1 ;;
 esac
 PY=$(bash Tests/Interop/pylibp2p/make-venv.sh 2>"$WORK/venv.log" | tail -1)
@@ -60,7 +60,7 @@ has_peer() { local out; out=$(ctl "$1" list-peers) && grep -q "^$2 " <<<"$out"; 
 # bootstraps from that peer alone. Sets SRV_ID, SRV_ADDR (no /p2p/), SRV_MADDR and SRV_PID.
 start_server() {
   local n=$1 boot=${2:-} line
-  case "$SERVER" in
+  case "$KAD_SERVER" in
     p2pd)
       new_peer "$n"
       # Without -b p2pd dials nobody; -bootstrapPeers (its own address) still keeps the public list out of reach.
@@ -85,7 +85,7 @@ start_server() {
   SRV_MADDR=$SRV_ADDR/p2p/$SRV_ID
   [[ $SRV_ADDR == /ip4/127.0.0.1/tcp/* ]]
 }
-server_log() { if [ "$SERVER" = waystone ]; then tail -5 "$DAEMON_LOG"; else tail -5 "$WORK/$1.log"; fi; }
+server_log() { if [ "$KAD_SERVER" = waystone ]; then tail -5 "$DAEMON_LOG"; else tail -5 "$WORK/$1.log"; fi; }
 # loopback_only PID...: every TCP socket of these processes has a 127.0.0.1 remote end (ss from iproute2)
 loopback_only() {
   command -v ss >/dev/null || { pass "ss not installed: loopback check skipped"; return; }
@@ -99,8 +99,8 @@ loopback_only() {
 }
 # ------------------------------------------------------------------------------------------------------------------
 
-if ! start_server srv; then fail "the $SERVER server starts on 127.0.0.1" "$(server_log srv)"; finish; exit 1; fi
-pass "the $SERVER server listens on $SRV_MADDR"
+if ! start_server srv; then fail "the $KAD_SERVER server starts on 127.0.0.1" "$(server_log srv)"; finish; exit 1; fi
+pass "the $KAD_SERVER server listens on $SRV_MADDR"
 
 # g: the go node py-libp2p looks for; h: the go node that looks for py-libp2p. Both know only the server.
 for n in g h; do
@@ -159,7 +159,7 @@ fi
 
 loopback_only "${PID[@]}" "$SRV_PID" "$PYPID"
 kill -TERM "$PYPID" 2>/dev/null || true; wait "$PYPID" 2>/dev/null || true
-if [ "$SERVER" = waystone ]; then
+if [ "$KAD_SERVER" = waystone ]; then
   kill -TERM "$SRV_PID"; set +e; wait_exit "$SRV_PID" 15; rc=$?; set -e
   [ $rc -eq 0 ] && pass "waystone stops cleanly" || fail "waystone exit code $rc"
 fi

@@ -124,7 +124,13 @@ import Testing
         let add = KadMessage(
             type: .addProvider, key: key,
             providerPeers: [
-                KadPeerInfo(peer: sender, addresses: [address(1), try! Multiaddr("/ip4/127.0.0.1/tcp/1")]).message(),
+                KadPeerInfo(
+                    peer: sender,
+                    addresses: [
+                        try! Multiaddr("\(address(1))/p2p/\(sender)"), try! Multiaddr("/ip4/127.0.0.1/tcp/1"),
+                        try! Multiaddr("\(address(3))/p2p/\(other)"),
+                    ]
+                ).message(),
                 KadPeerInfo(peer: other, addresses: [address(2)]).message(),
             ])
         #expect(server.handle(add, from: sender, now: 10) { _ in nil } == .noResponse)
