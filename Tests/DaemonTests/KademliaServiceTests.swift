@@ -19,7 +19,8 @@ final class KadLab {
 
         init(
             loop: EventLoop, dataDir: String, key: Libp2pPrivateKey, bootstrap: [String], kademlia: Bool,
-            peers: [String] = [], mode: KadMode = .bootstrap
+            peers: [String] = [], mode: KadMode = .bootstrap,
+            configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in }
         ) throws {
             self.key = key
             self.dataDir = dataDir
@@ -33,6 +34,7 @@ final class KadLab {
             config.snapshotSeconds = 0
             config.queryTimeoutSeconds = 3
             config.mode = mode
+            configure(&config)
             let service =
                 kademlia
                 ? KademliaService(
@@ -60,11 +62,12 @@ final class KadLab {
     @discardableResult
     func add(
         dataDir: String = TempDirectory().path, key: Libp2pPrivateKey = .generateEd25519(), bootstrap: [Node] = [],
-        kademlia: Bool = true, peers: [Node] = [], mode: KadMode = .bootstrap
+        kademlia: Bool = true, peers: [Node] = [], mode: KadMode = .bootstrap,
+        configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in }
     ) throws -> Node {
         let node = try Node(
             loop: runner.loop, dataDir: dataDir, key: key, bootstrap: bootstrap.map(\.dialable), kademlia: kademlia,
-            peers: peers.map(\.dialable), mode: mode)
+            peers: peers.map(\.dialable), mode: mode, configure: configure)
         nodes.append(node)
         return node
     }
@@ -199,5 +202,33 @@ enum KadLabError: Error { case timeout }
         }
         #expect(restarted.metric("waystone_kad_provider_records") == (mode == .full ? 1 : 0))
         try lab.onLoop { restarted.role.stopAcceptingWork() }
+    }
+
+    /// Per-peer limits: requests over the token bucket, and streams over the per-peer cap, are reset and counted.
+    @Test func perPeerLimitsResetStreams() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let server = try lab.add {
+            $0.limits.requestsPerSecondPerPeer = 1
+            $0.limits.burstPerPeer = 3
+        }
+        let client = try lab.add(kademlia: true, peers: [server])
+        lab.runner.start()
+        #expect(waitUntil(timeout: 5) { server.role.session(for: client.key.peerID) != nil })
+        // The client's own verification of the server used one request; send five more at once.
+        #expect(waitUntil(timeout: 5) { client.tableSize == 1 })
+        let answers = Locked<[Bool]>([])
+        let box = UncheckedBox(client.service!)
+        let target = (server.key.peerID, server.address)
+        lab.runner.loop.execute {
+            for _ in 0..<5 {
+                box.value.query(target.0, addresses: [target.1], KadMessage(type: .findNode, key: target.0.bytes)) {
+                    answers.value.append($0 != nil)
+                }
+            }
+        }
+        #expect(waitUntil(timeout: 5) { answers.value.count == 5 })
+        #expect(answers.value.filter { $0 }.count < 5)
+        #expect(server.metric(#"waystone_kad_inbound_requests_total{type="other",result="rate_limited"}"#) ?? 0 >= 1)
     }
 }
