@@ -6,7 +6,9 @@ struct Libp2pMetrics {
     /// The only stack Waystone speaks: the transport, security and muxer labels of go's swarm metrics.
     static let stack = ["tcp", "noise", "yamux"]
     static let directions = ["inbound", "outbound"]
-    static let knownProtocols: Set<String> = ["/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"]
+    static let baseProtocols: Set<String> = ["/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"]
+    /// Protocol label values: the base protocols and the services' (others are `other`).
+    let knownProtocols: Set<String>
     /// `libp2p_rcmgr_blocked_resources` label sets: (dir, scope, resource).
     static let blockedResources = [
         ("inbound", "system", "connections"), ("inbound", "system", "memory"), ("inbound", "connection", "memory"),
@@ -30,7 +32,9 @@ struct Libp2pMetrics {
     private let identifyPushFamily: CounterFamily
     private let pushesTriggered: CounterFamily
 
-    init(registry: MetricsRegistry) {
+    /// - Parameter serviceProtocols: the protocols of the services on the role (their streams get their own label).
+    init(registry: MetricsRegistry, serviceProtocols: [String] = []) {
+        knownProtocols = Self.baseProtocols.union(serviceProtocols)
         do {
             connections = try registry.gauge(
                 "libp2p_swarm_connections",
@@ -82,7 +86,7 @@ struct Libp2pMetrics {
             openStreams = try registry.gauge(
                 "waystone_libp2p_open_streams", help: "Inbound streams open now, by negotiated protocol.",
                 labelNames: ["protocol"])
-            for name in Self.knownProtocols { openStreams.labels(name).set(0) }
+            for name in knownProtocols { openStreams.labels(name).set(0) }
             identifyFamily = try registry.counter(
                 "libp2p_identify_identify_total",
                 help: "Identify messages sent (answering a peer) and received (answers to our requests).",
@@ -107,7 +111,7 @@ struct Libp2pMetrics {
         }
     }
 
-    static func label(_ proto: String) -> String { knownProtocols.contains(proto) ? proto : "other" }
+    func label(_ proto: String) -> String { knownProtocols.contains(proto) ? proto : "other" }
 
     func refused(_ reason: String) { refusedFamily.labels(reason).inc() }
     func opened(_ dir: String, handshakeSeconds: Double) {
@@ -119,10 +123,10 @@ struct Libp2pMetrics {
     func dialFailed(_ reason: String) { dialFailures.labels(reason).inc() }
     func handshakeFailed(_ reason: String) { handshakeFailures.labels(reason).inc() }
     func streamOpened(_ proto: String) {
-        streams.labels(Self.label(proto)).inc()
-        openStreams.labels(Self.label(proto)).inc()
+        streams.labels(label(proto)).inc()
+        openStreams.labels(label(proto)).inc()
     }
-    func streamsEnded(_ proto: String, count: Int = 1) { openStreams.labels(Self.label(proto)).dec(by: Double(count)) }
+    func streamsEnded(_ proto: String, count: Int = 1) { openStreams.labels(label(proto)).dec(by: Double(count)) }
     func identify(_ dir: String) { identifyFamily.labels(dir).inc() }
     func identifyPush(_ dir: String) { identifyPushFamily.labels(dir).inc() }
     func pushTriggered(_ trigger: String) { pushesTriggered.labels(trigger).inc() }

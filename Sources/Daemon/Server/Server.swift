@@ -220,7 +220,8 @@ final class Server {
         let defaults = WaystoneConfig()
         let warn: (String) -> Void = { [logger] in logger.warn($0) }
         let stunMetrics = StunMetrics(registry: registry)
-        let libp2pMetrics = Libp2pMetrics(registry: registry)
+        let libp2pMetrics = Libp2pMetrics(
+            registry: registry, serviceProtocols: config.kademlia.enabled ? [config.kademlia.protocolID] : [])
         do {
             if !config.stun.listen.isEmpty && (config.stun.udp || config.stun.tcp) {
                 roles.append(
