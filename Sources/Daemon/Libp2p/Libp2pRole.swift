@@ -357,6 +357,9 @@ final class Libp2pRole: DaemonRole {
             ) { [unowned self] _ in self.identifyMessage(observed: observed) }
         } catch {
             connection.close()
+            if case .outbound(let peer) = direction {
+                for waiter in dialWaiters.removeValue(forKey: peer) ?? [] { waiter(nil) }
+            }
             return
         }
         connectionsPerIP[ip, default: 0] += 1
