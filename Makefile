@@ -21,7 +21,7 @@ PYLIBP2P_PACKAGES := libgmp-dev python3-dev
 .PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun bench-libp2p bench-kad fuzz lint deps-build deps-test deps-interop deps-p2pd deps-pylibp2p clean help
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,8p' Makefile
 
 deps-build:
 	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
