@@ -73,6 +73,12 @@ let package = Package(
             name: "libp2pload",
             dependencies: ["Crypto", "Identify", "Libp2pCore", "Node", "WaystoneRuntime"],
             path: "Tests/Benchmarks/libp2pload", swiftSettings: swiftSettings),
+        // Kademlia load client for `make bench-kad` (Tests/Benchmarks/kad.sh): DHT-server peers and FIND_NODE load
+        // on Node's connection machine and the runtime's event loop.
+        .executableTarget(
+            name: "kadload",
+            dependencies: ["Crypto", "Identify", "Kademlia", "Libp2pCore", "Node", "WaystoneRuntime", "Wire"],
+            path: "Tests/Benchmarks/kadload", swiftSettings: swiftSettings),
 
         // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.
         .target(
