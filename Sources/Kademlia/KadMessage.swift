@@ -213,6 +213,12 @@ extension KadMessage.Record {
         }
     }
 
+    /// The length of the record's encoding.
+    var encodedSize: Int {
+        (key.isEmpty ? 0 : KadMessage.fieldSize(key.count)) + (value.isEmpty ? 0 : KadMessage.fieldSize(value.count))
+            + (timeReceived.isEmpty ? 0 : KadMessage.fieldSize(timeReceived.utf8.count))
+    }
+
     /// The encoding, fields in number order, empty fields omitted.
     var bytes: [UInt8] {
         var writer = ProtobufWriter()
@@ -266,31 +272,56 @@ extension KadMessage {
     /// when the list is sorted), then from the end of `providerPeers`. A message that already fits is returned
     /// unchanged.
     public func fitted(maxBytes: Int = KadMessage.maxResponseBytes) -> KadMessage? {
+        var size = encodedSize
+        guard size > maxBytes else { return self }
         var message = self
-        var size = message.bytes.count
-        var cap = (closerPeers + providerPeers).map(\.addrs.count).max() ?? 0
+        var cap = 0
+        for peer in closerPeers { cap = max(cap, peer.addrs.count) }
+        for peer in providerPeers { cap = max(cap, peer.addrs.count) }
         while size > maxBytes && cap > 1 {
             cap -= 1
             message.closerPeers = closerPeers.map { $0.keepingAddresses(cap) }
             message.providerPeers = providerPeers.map { $0.keepingAddresses(cap) }
-            size = message.bytes.count
+            size = message.encodedSize
         }
         while size > maxBytes, let last = message.closerPeers.popLast() {
-            size -= Self.embeddedFieldSize(last.bytes.count)
+            size -= Self.fieldSize(last.encodedSize)
         }
         while size > maxBytes, let last = message.providerPeers.popLast() {
-            size -= Self.embeddedFieldSize(last.bytes.count)
+            size -= Self.fieldSize(last.encodedSize)
         }
         return size <= maxBytes ? message : nil
     }
 
-    /// The size of a length-delimited field with a one-byte tag (fields 8 and 9) and `length` payload bytes.
-    private static func embeddedFieldSize(_ length: Int) -> Int {
+    /// The length of ``bytes``, computed without encoding.
+    public var encodedSize: Int {
+        var size = Self.enumSize(type.rawValue) + Self.enumSize(clusterLevelRaw)
+        if !key.isEmpty { size += Self.fieldSize(key.count) }
+        if let record { size += Self.fieldSize(record.encodedSize) }
+        for peer in closerPeers { size += Self.fieldSize(peer.encodedSize) }
+        for peer in providerPeers { size += Self.fieldSize(peer.encodedSize) }
+        return size
+    }
+
+    /// The size of a length-delimited field with a one-byte tag (every field here is below 16) and `length` bytes.
+    static func fieldSize(_ length: Int) -> Int {
         1 + UVarint.encodedLength(UInt64(length)) + length
+    }
+
+    /// The size of a proto3 enum field (nothing when zero; negative values take 10 bytes).
+    static func enumSize(_ value: Int32) -> Int {
+        value == 0 ? 0 : 1 + UVarint.encodedLength(UInt64(bitPattern: Int64(value)))
     }
 }
 
 extension KadMessage.Peer {
+    /// The length of the peer's encoding.
+    var encodedSize: Int {
+        var size = (id.isEmpty ? 0 : KadMessage.fieldSize(id.count)) + KadMessage.enumSize(connection.rawValue)
+        for address in addrs { size += KadMessage.fieldSize(address.count) }
+        return size
+    }
+
     fileprivate func keepingAddresses(_ count: Int) -> KadMessage.Peer {
         KadMessage.Peer(id: id, addrs: Array(addrs.prefix(count)), connection: connection)
     }

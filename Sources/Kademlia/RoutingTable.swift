@@ -218,17 +218,29 @@ public struct RoutingTable: Sendable {
             groups.append((t + 1)..<KadKey.bitCount)
         }
         for i in stride(from: min(t, KadKey.bitCount) - 1, through: 0, by: -1) { groups.append(i..<(i + 1)) }
-        var found: [(distance: KadDistance, entry: RoutingTableEntry)] = []
+        // Positions rather than entry copies; one excluded peer (the usual requester) is compared, not hashed.
+        var found: [(distance: KadDistance, bucket: Int, index: Int)] = []
+        found.reserveCapacity(count + config.bucketSize)
+        let single = excluded.count == 1 ? excluded.first : nil
         for group in groups {
-            for index in group {
-                for entry in buckets[index].entries where !excluded.contains(entry.peer) {
-                    found.append((entry.key.distance(to: target), entry))
+            for bucket in group {
+                let entries = buckets[bucket].entries
+                for index in entries.indices {
+                    if let single {
+                        if entries[index].peer == single { continue }
+                    } else if !excluded.isEmpty && excluded.contains(entries[index].peer) {
+                        continue
+                    }
+                    found.append((entries[index].key.distance(to: target), bucket, index))
                 }
             }
             if found.count >= count { break }
         }
         found.sort { $0.distance < $1.distance }
-        return found.prefix(count).map(\.entry.info)
+        return found.prefix(count).map { position in
+            let entry = buckets[position.bucket].entries[position.index]
+            return KadPeerInfo(peer: entry.peer, addresses: entry.addresses)
+        }
     }
 
     // MARK: - Internals

@@ -9,6 +9,7 @@ public enum KademliaHarness {
     public static func message(_ bytes: [UInt8], check: FuzzCheck) {
         guard let message = try? KadMessage(bytes: bytes) else { return }
         let encoded = message.bytes
+        check(message.encodedSize == encoded.count, "encodedSize differs from the encoding's length")
         let again = try? KadMessage(bytes: encoded)
         check(again == message, "kad message re-decodes differently")
         check(again?.bytes == encoded, "kad re-encoding is not a fixed point")

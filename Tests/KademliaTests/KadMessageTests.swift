@@ -233,6 +233,36 @@ import Wire
         #expect(huge.fitted(maxBytes: 30_000) == huge)
     }
 
+    /// `encodedSize` (used to fit answers without encoding them) is the encoding's length, for every vector and for
+    /// messages with records, negative enums and many peers.
+    @Test func encodedSizeMatchesTheEncoding() throws {
+        for vector in try Self.vectors() {
+            let message = try KadMessage(bytes: vector.message)
+            #expect(message.encodedSize == message.bytes.count)
+        }
+        var rng = SeededGenerator(seed: 11)
+        for _ in 0..<200 {
+            let peers = (0..<Int.random(in: 0...30, using: &rng)).map { _ in
+                KadMessage.Peer(
+                    id: (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) },
+                    addrs: (0..<Int.random(in: 0...5, using: &rng)).map { _ in
+                        [UInt8](repeating: 1, count: Int.random(in: 0...200, using: &rng))
+                    },
+                    connection: .init(rawValue: Int32.random(in: -2...3, using: &rng)))
+            }
+            var message = KadMessage(
+                type: .init(rawValue: Int32.random(in: -1...5, using: &rng)),
+                key: [UInt8](repeating: 7, count: Int.random(in: 0...300, using: &rng)))
+            message.closerPeers = peers
+            message.providerPeers = Array(peers.prefix(3))
+            message.clusterLevelRaw = Int32.random(in: -3...3, using: &rng)
+            if Bool.random(using: &rng) {
+                message.record = .init(key: [1], value: [UInt8](repeating: 2, count: 150), timeReceived: "now")
+            }
+            #expect(message.encodedSize == message.bytes.count)
+        }
+    }
+
     @Test func randomBytesNeverTrap() {
         var rng = SeededGenerator.fromEnvironment("KadMessage")
         let seeds = (try? Self.vectors().map(\.message)) ?? []

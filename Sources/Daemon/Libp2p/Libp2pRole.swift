@@ -374,7 +374,11 @@ final class Libp2pRole: DaemonRole {
         // A backstop only: `account` closes (and counts) a connection over its limit first.
         if perConnection > 0 { connection.maxQueuedBytes = 2 * perConnection + 128 * 1024 }
         connection.onRead = { [unowned self, unowned session] _, bytes in
+            // Everything this read provokes (answers from every service included) leaves in one write.
+            session.corked = true
             self.apply(session.machine.receive(Array(bytes), now: self.loop.nowNanoseconds()), session)
+            session.corked = false
+            self.flushOutbox(session)
         }
         connection.onDrained = { [unowned self, unowned session] _ in self.account(session) }
         connection.onClose = { [weak self, weak peer] _, _ in
@@ -407,14 +411,26 @@ final class Libp2pRole: DaemonRole {
     }
 
     private func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession) {
-        if !output.bytes.isEmpty { session.connection.write(output.bytes) }
+        if session.corked {
+            session.outbox += output.bytes
+        } else if !output.bytes.isEmpty {
+            flushOutbox(session)
+            session.connection.write(output.bytes)
+        }
         for event in output.events { handle(event, session) }
         if output.close {
+            flushOutbox(session)
             session.connection.closeAfterFlush()
             return
         }
         guard account(session) else { return }
         armTick(session)
+    }
+
+    private func flushOutbox(_ session: Libp2pSession) {
+        guard !session.outbox.isEmpty else { return }
+        session.connection.write(session.outbox)
+        session.outbox = []  // idle connections keep no buffer
     }
 
     private func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {

@@ -16,6 +16,9 @@ final class Libp2pSession {
     let expectedPeer: PeerID?
     /// Bytes this connection held at the last count (part of ``Libp2pRole/bufferedBytes``).
     var buffered = 0
+    /// While a read is handled, output collects in `outbox` and is written once at the end.
+    var corked = false
+    var outbox: [UInt8] = []
 
     init(connection: TCPConnection, machine: Libp2pConnection, startedAt: UInt64) {
         self.connection = connection
