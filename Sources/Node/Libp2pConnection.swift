@@ -70,6 +70,8 @@ public struct Libp2pConnection {
         case handshake(NoiseMachine)
         case muxer(NoiseMachine, Negotiation)
         case muxed(NoiseMachine, YamuxSession)
+        /// The muxed state is moved out while it changes (see ``takeMuxed()``).
+        case transitioning
         case closed
     }
 
@@ -192,7 +194,7 @@ public struct Libp2pConnection {
         var input = bytes
         while !input.isEmpty {
             switch stage {
-            case .closed:
+            case .closed, .transitioning:
                 return out
             case .security(var listener):
                 let result = listener.receive(input)
@@ -236,11 +238,12 @@ public struct Libp2pConnection {
                 if case .failed(let error) = result.event { return fail(&out, "noise: \(error)") }
                 stage = .muxer(noise, negotiation)
                 return muxerInput(result.decryptedPlaintext, &out, now)
-            case .muxed(var noise, let yamux):
-                let result = noise.receive(input)
+            case .muxed:
+                guard var muxed = takeMuxed() else { return out }
+                let result = muxed.noise.receive(input)
                 input = []
+                stage = .muxed(muxed.noise, muxed.yamux)
                 if case .failed(let error) = result.event { return fail(&out, "noise: \(error)") }
-                stage = .muxed(noise, yamux)
                 return muxerInput(result.decryptedPlaintext, &out, now)
             }
         }
@@ -278,12 +281,19 @@ public struct Libp2pConnection {
     }
 
     private mutating func yamuxInput(_ plaintext: [UInt8], _ out: inout Output, _ now: UInt64) -> Output {
-        guard case .muxed(let noise, var yamux) = stage else { return out }
-        let events = yamux.receive(plaintext, now: now)
-        for event in events { handle(event, &yamux, &out, now) }
-        stage = .muxed(noise, yamux)
-        if case .closed = stage { return out }
+        guard var muxed = takeMuxed() else { return out }
+        let events = muxed.yamux.receive(plaintext, now: now)
+        for event in events { handle(event, &muxed.yamux, &out, now) }
+        stage = .muxed(muxed.noise, muxed.yamux)
         return flushYamux(&out)
+    }
+
+    /// Moves the muxed state out of `stage` (leaving ``Stage/transitioning``); the caller puts it back. Bound while
+    /// `stage` still held it, Yamux's stream table and Noise's buffers would be copied on every change.
+    private mutating func takeMuxed() -> (noise: NoiseMachine, yamux: YamuxSession)? {
+        guard case .muxed(let noise, let yamux) = stage else { return nil }
+        stage = .transitioning
+        return (noise, yamux)
     }
 
     /// Opens a stream proposing `proto`; `state` receives the dialer that waits for the peer's answer. The identify
@@ -301,9 +311,9 @@ public struct Libp2pConnection {
     /// taken from the `identify` closure when the peer accepts the protocol; a peer that refuses it gets nothing.
     public mutating func pushIdentify(now: UInt64) -> Output {
         var out = Output()
-        guard case .muxed(let noise, var yamux) = stage else { return out }
-        openStream(&yamux, Self.identifyPushProtocol, as: StreamState.pushing)
-        stage = .muxed(noise, yamux)
+        guard var muxed = takeMuxed() else { return out }
+        openStream(&muxed.yamux, Self.identifyPushProtocol, as: StreamState.pushing)
+        stage = .muxed(muxed.noise, muxed.yamux)
         return flushYamux(&out)
     }
 
@@ -312,28 +322,43 @@ public struct Libp2pConnection {
     /// refusal ``ConnectionEvent/streamClosed(_:)``. Returns nil before the upgrade or over the stream limits.
     public mutating func openStream(_ proto: String, now: UInt64) -> (id: UInt32, output: Output)? {
         var out = Output()
-        guard case .muxed(let noise, var yamux) = stage, let id = try? yamux.openStream(now: now) else { return nil }
+        guard var muxed = takeMuxed() else { return nil }
+        defer { if case .transitioning = stage { stage = .muxed(muxed.noise, muxed.yamux) } }
+        guard let id = try? muxed.yamux.openStream(now: now) else { return nil }
         var dialer = MultistreamDialer(proposals: [proto])
-        _ = try? yamux.write(id, dialer.start().toSend)
+        _ = try? muxed.yamux.write(id, dialer.start().toSend)
         streams[id] = .appDialing(dialer, proto: proto, pending: [], closeAfter: false)
-        stage = .muxed(noise, yamux)
-        return (id, flushYamux(&out))
+        stage = .muxed(muxed.noise, muxed.yamux)
+        if !defersSealing { _ = flushYamux(&out) }
+        return (id, out)
+    }
+
+    /// While true, ``openStream(_:now:)``, ``write(_:_:output:)``, ``closeStream(_:output:)`` and
+    /// ``resetStream(_:output:)`` leave their frames in Yamux; ``flush(output:)`` seals everything at once (one Noise
+    /// frame for many answers, e.g. while the caller handles one read).
+    public var defersSealing = false
+
+    /// Seals what the stream calls left in Yamux.
+    public mutating func flush(output out: inout Output) {
+        _ = flushYamux(&out)
     }
 
     /// Writes on an application stream. Returns false when the stream is not open for writing or its Yamux send
     /// queue is full (``YamuxConfig/maxQueuedBytesPerStream``); nothing is written then.
     public mutating func write(_ id: UInt32, _ bytes: [UInt8], output out: inout Output) -> Bool {
-        guard case .muxed(let noise, var yamux) = stage else { return false }
         switch streams[id] {
         case .appDialing(let dialer, let proto, var pending, let closeAfter) where !closeAfter:
             guard pending.count + bytes.count <= yamuxConfig.maxQueuedBytesPerStream else { return false }
+            streams[id] = nil  // unique `pending` while it grows
             pending += bytes
             streams[id] = .appDialing(dialer, proto: proto, pending: pending, closeAfter: false)
             return true
         case .app(localClosed: false, _):
-            guard let accepted = try? yamux.write(id, bytes), accepted == bytes.count else { return false }
-            stage = .muxed(noise, yamux)
-            _ = flushYamux(&out)
+            guard var muxed = takeMuxed() else { return false }
+            let accepted = try? muxed.yamux.write(id, bytes)
+            stage = .muxed(muxed.noise, muxed.yamux)
+            guard accepted == bytes.count else { return false }
+            if !defersSealing { _ = flushYamux(&out) }
             return true
         default:
             return false
@@ -342,19 +367,19 @@ public struct Libp2pConnection {
 
     /// Half-closes an application stream (FIN after what was written); the peer's half may still send.
     public mutating func closeStream(_ id: UInt32, output out: inout Output) {
-        guard case .muxed(let noise, var yamux) = stage else { return }
         switch streams[id] {
         case .appDialing(let dialer, let proto, let pending, _):
             streams[id] = .appDialing(dialer, proto: proto, pending: pending, closeAfter: true)
         case .app(localClosed: false, let remoteClosed):
-            try? yamux.close(id)
+            guard var muxed = takeMuxed() else { return }
+            try? muxed.yamux.close(id)
+            stage = .muxed(muxed.noise, muxed.yamux)
             if remoteClosed {
                 forget(id, &out)
             } else {
                 streams[id] = .app(localClosed: true, remoteClosed: false)
             }
-            stage = .muxed(noise, yamux)
-            _ = flushYamux(&out)
+            if !defersSealing { _ = flushYamux(&out) }
         default:
             break
         }
@@ -362,11 +387,11 @@ public struct Libp2pConnection {
 
     /// Resets a stream (both directions end at once).
     public mutating func resetStream(_ id: UInt32, output out: inout Output) {
-        guard case .muxed(let noise, var yamux) = stage, streams[id] != nil else { return }
+        guard streams[id] != nil, var muxed = takeMuxed() else { return }
+        try? muxed.yamux.reset(id)
+        stage = .muxed(muxed.noise, muxed.yamux)
         forget(id, &out)
-        try? yamux.reset(id)
-        stage = .muxed(noise, yamux)
-        _ = flushYamux(&out)
+        if !defersSealing { _ = flushYamux(&out) }
     }
 
     /// Forgets a stream; an inbound one stops counting against its protocol's limit.
@@ -546,22 +571,22 @@ public struct Libp2pConnection {
 
     /// Seals what Yamux wants to send.
     private mutating func flushYamux(_ out: inout Output) -> Output {
-        guard case .muxed(var noise, var yamux) = stage else { return out }
-        let plaintext = yamux.pendingOutput()
+        guard var muxed = takeMuxed() else { return out }
+        let plaintext = muxed.yamux.pendingOutput()
         if !plaintext.isEmpty {
-            guard let sealed = try? noise.seal(plaintext) else { return fail(&out, "noise seal") }
+            guard let sealed = try? muxed.noise.seal(plaintext) else { return fail(&out, "noise seal") }
             out.bytes += sealed
         }
-        stage = .muxed(noise, yamux)
+        stage = .muxed(muxed.noise, muxed.yamux)
         return out
     }
 
     /// Keep-alive and timers of the muxer.
     public mutating func tick(now: UInt64) -> Output {
         var out = Output()
-        guard case .muxed(let noise, var yamux) = stage else { return out }
-        for event in yamux.tick(now: now) { handle(event, &yamux, &out, now) }
-        stage = .muxed(noise, yamux)
+        guard var muxed = takeMuxed() else { return out }
+        for event in muxed.yamux.tick(now: now) { handle(event, &muxed.yamux, &out, now) }
+        stage = .muxed(muxed.noise, muxed.yamux)
         return flushYamux(&out)
     }
 

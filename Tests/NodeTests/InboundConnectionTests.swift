@@ -407,6 +407,39 @@ func exchange(_ server: inout Libp2pConnection, _ client: inout TestDialer, firs
         #expect(client.streamCount == baseline.1)
     }
 
+    /// With `defersSealing`, stream calls leave their frames in Yamux and `flush` seals them as one Noise frame, which
+    /// the peer reads in full.
+    @Test func deferredSealingBatchesFrames() throws {
+        var server = try Libp2pConnection(
+            identity: serverKey, randomBytes: SecureRandom.bytes, applicationProtocols: ["/echo/1"]
+        ) { _ in IdentifyMessage() }
+        var client = try Libp2pConnection(
+            direction: .outbound(expectedPeer: serverKey.peerID), identity: clientKey, randomBytes: SecureRandom.bytes
+        ) { _ in IdentifyMessage() }
+        _ = run(&server, &client, split: .max)
+        var ids: [UInt32] = []
+        var toServer: [UInt8] = []
+        for _ in 0..<3 {
+            let attempt = client.openStream("/echo/1", now: 0)
+            let opened = try #require(attempt)
+            ids.append(opened.id)
+            toServer += opened.output.bytes
+        }
+        let accepted = server.receive(toServer, now: 0)
+        _ = client.receive(accepted.bytes, now: 0)
+        client.defersSealing = true
+        var out = Libp2pConnection.Output()
+        for id in ids { #expect(client.write(id, Array("data-\(id)".utf8), output: &out)) }
+        client.closeStream(ids[0], output: &out)
+        #expect(out.bytes.isEmpty)
+        client.flush(output: &out)
+        let frameLength = Int(out.bytes[0]) << 8 | Int(out.bytes[1])
+        #expect(frameLength + 2 == out.bytes.count)  // one Noise frame
+        let events = server.receive(out.bytes, now: 0).events
+        for id in ids { #expect(events.contains(.streamData(id, Array("data-\(id)".utf8)))) }
+        #expect(events.contains(.streamClosed(ids[0])))
+    }
+
     @Test func dialerRefusesAnUnexpectedPeer() throws {
         var (server, client) = try pair(expected: Libp2pPrivateKey.generateEd25519().peerID)
         let (_, clientEvents) = run(&server, &client, split: .max)

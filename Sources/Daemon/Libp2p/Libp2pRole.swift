@@ -376,9 +376,14 @@ final class Libp2pRole: DaemonRole {
         connection.onRead = { [unowned self, unowned session] _, bytes in
             // Everything this read provokes (answers from every service included) leaves in one write.
             session.corked = true
+            session.machine.defersSealing = true
             self.apply(session.machine.receive(Array(bytes), now: self.loop.nowNanoseconds()), session)
+            session.machine.defersSealing = false
+            var sealed = Libp2pConnection.Output()
+            session.machine.flush(output: &sealed)
             session.corked = false
             self.flushOutbox(session)
+            self.apply(sealed, session)
         }
         connection.onDrained = { [unowned self, unowned session] _ in self.account(session) }
         connection.onClose = { [weak self, weak peer] _, _ in
