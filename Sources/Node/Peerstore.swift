@@ -3,10 +3,15 @@ import Libp2pCore
 
 /// What peers reported about themselves in identify (and identify push), bounded in entries and in the size of each
 /// entry. When full, a new peer evicts the least recently seen one.
+///
+/// A signed peer record is kept as received and checked only by ``certify(_:)``, when a caller needs certified
+/// addresses: checking every connecting peer's signature would cost a signature verification per connection.
 public struct Peerstore {
     public struct Entry: Sendable, Equatable {
-        /// Listen addresses: those of a valid signed peer record of this peer when it sent one, else `listenAddrs`.
+        /// Listen addresses: those of a certified signed peer record (``Peerstore/certify(_:)``), else `listenAddrs`.
         public var addresses: [Multiaddr] = []
+        /// The last signed peer record received, not checked yet.
+        public var uncheckedRecord: [UInt8]?
         /// Whether ``addresses`` came from a signed peer record.
         public var certified: Bool { recordSequence != nil }
         /// The sequence number of that record (an older record never replaces a newer one).
@@ -47,12 +52,10 @@ public struct Peerstore {
         {
             entries[oldest] = nil
         }
-        if let record = Self.certifiedRecord(message.signedPeerRecord, of: peer) {
-            if record.sequence >= entry.recordSequence ?? 0 {
-                entry.addresses = Array(record.addresses.prefix(Self.maxAddresses))
-                entry.recordSequence = record.sequence
-            }
-        } else if !message.listenAddrs.isEmpty && !entry.certified {
+        if let record = message.signedPeerRecord, record.count <= SignedEnvelope.maxEncodedSize {
+            entry.uncheckedRecord = record
+        }
+        if !message.listenAddrs.isEmpty && !entry.certified {
             entry.addresses = Array(
                 message.listenAddrs.lazy.compactMap { try? Multiaddr(bytes: $0) }.prefix(Self.maxAddresses))
         }
@@ -71,6 +74,21 @@ public struct Peerstore {
 
     @discardableResult
     public mutating func remove(_ peer: PeerID) -> Entry? { entries.removeValue(forKey: peer) }
+
+    /// Checks the peer's unchecked signed record: when it is a valid record of this peer, not older than the last
+    /// certified one, its addresses replace the others. Returns the entry.
+    @discardableResult
+    public mutating func certify(_ peer: PeerID) -> Entry? {
+        guard var entry = entries[peer] else { return nil }
+        guard let bytes = entry.uncheckedRecord else { return entry }
+        entry.uncheckedRecord = nil
+        if let record = Self.certifiedRecord(bytes, of: peer), record.sequence >= entry.recordSequence ?? 0 {
+            entry.addresses = Array(record.addresses.prefix(Self.maxAddresses))
+            entry.recordSequence = record.sequence
+        }
+        entries[peer] = entry
+        return entry
+    }
 
     /// The peer record in `bytes` when it is a valid signed envelope of `peer`.
     private static func certifiedRecord(_ bytes: [UInt8]?, of peer: PeerID) -> PeerRecord? {

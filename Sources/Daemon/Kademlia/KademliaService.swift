@@ -274,7 +274,8 @@ final class KademliaService: Libp2pService {
 
     func peerIdentified(_ session: Libp2pSession, _ peer: PeerID, _ entry: Peerstore.Entry) {
         if entry.protocols.contains(protocolID) {
-            if !server.table.contains(peer) { verify(peer, addresses: entry.addresses) }
+            guard !server.table.contains(peer), let host else { return }
+            verify(peer, addresses: host.certifiedEntry(peer)?.addresses ?? entry.addresses)
         } else if server.table.remove(peer) {
             updateGauges()
         }

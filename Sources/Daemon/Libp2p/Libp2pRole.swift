@@ -504,6 +504,9 @@ final class Libp2pRole: DaemonRole {
 
     // MARK: - For services
 
+    /// The peer's peerstore entry with its signed peer record checked (addresses from the record when it is valid).
+    func certifiedEntry(_ peer: PeerID) -> Peerstore.Entry? { peerstore.certify(peer) }
+
     /// An upgraded connection to `peer`, if there is one.
     func session(for peer: PeerID) -> Libp2pSession? {
         sessionsByPeer[peer]?.values.first { !$0.connection.isClosed }
