@@ -79,6 +79,12 @@ public enum ConfigSchema {
             "libp2p.limits.maxStreamsPerConnection", \.libp2p.limits.maxStreamsPerConnection, range: 1...100_000,
             default: 512, doc: "Concurrent Yamux streams per connection; more are reset (rust-libp2p stops at 512)."),
         .integer(
+            "libp2p.limits.maxStreamWindowBytes", \.libp2p.limits.maxStreamWindowBytes,
+            range: 262_144...268_435_456, default: 16_777_216,
+            doc:
+                "Yamux receive window a stream may grow to by auto-tuning (starts at 256 KiB; go-yamux's maximum is 16 MiB)."
+        ),
+        .integer(
             "libp2p.limits.maxInboundStreamsPerProtocol", \.libp2p.limits.maxInboundStreamsPerProtocol,
             range: 0...100_000, default: 128,
             doc: "Concurrent inbound streams of one protocol on one connection; more are reset (0: unlimited)."),

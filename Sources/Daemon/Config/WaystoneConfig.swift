@@ -36,6 +36,7 @@ public struct WaystoneConfig: Sendable, Equatable {
         public var maxPendingHandshakes: Int
         public var handshakeTimeoutSeconds: Int
         public var maxStreamsPerConnection: Int
+        public var maxStreamWindowBytes: Int
         public var maxInboundStreamsPerProtocol: Int
         public var maxBufferedBytesPerConnection: Int
         public var maxBufferedBytes: Int
@@ -121,6 +122,7 @@ public struct WaystoneConfig: Sendable, Equatable {
             limits: Libp2pLimits(
                 maxConnections: 0, maxConnectionsPerIP: 0, newConnectionsPerSecondPerIP: 0, newConnectionsBurstPerIP: 0,
                 maxPendingHandshakes: 0, handshakeTimeoutSeconds: 0, maxStreamsPerConnection: 0,
+                maxStreamWindowBytes: 0,
                 maxInboundStreamsPerProtocol: 0, maxBufferedBytesPerConnection: 0, maxBufferedBytes: 0,
                 maxRsaKeyBits: 0,
                 maxPeerstorePeers: 0))

@@ -119,6 +119,7 @@ final class Libp2pRole: DaemonRole {
             burst: Double(config.limits.newConnectionsBurstPerIP), penaltyNanoseconds: 0, maxTrackedIPs: 100_000)
         var yamux = YamuxConfig()
         yamux.maxStreams = config.limits.maxStreamsPerConnection
+        yamux.maxStreamWindow = UInt32(clamping: config.limits.maxStreamWindowBytes)
         if config.limits.maxBufferedBytesPerConnection > 0 {
             yamux.maxQueuedBytesTotal = min(yamux.maxQueuedBytesTotal, config.limits.maxBufferedBytesPerConnection)
             yamux.maxQueuedBytesPerStream = min(yamux.maxQueuedBytesPerStream, yamux.maxQueuedBytesTotal)
