@@ -36,7 +36,6 @@ final class Libp2pSession {
     var direction: String { isInbound ? "inbound" : "outbound" }
     /// The authenticated remote peer, once Noise finished.
     var remotePeer: PeerID? { machine.remotePeer }
-    var remoteAddress: SocketAddress { connection.remoteAddress }
 }
 
 /// A protocol service on top of the libp2p role (Kademlia first; relay, rendezvous, AutoNAT later). The role calls
