@@ -37,7 +37,7 @@ final class KadLab {
             configure(&config)
             let service =
                 kademlia
-                ? KademliaService(
+                ? try KademliaService(
                     config: config, dataDir: dataDir, allowPrivateAddresses: true, localPeer: key.peerID, loop: loop,
                     metrics: KademliaMetrics(registry: registry), log: { _, _ in })
                 : nil
@@ -230,5 +230,30 @@ enum KadLabError: Error { case timeout }
         #expect(waitUntil(timeout: 5) { answers.value.count == 5 })
         #expect(answers.value.filter { $0 }.count < 5)
         #expect(server.metric(#"waystone_kad_inbound_requests_total{type="other",result="rate_limited"}"#) ?? 0 >= 1)
+    }
+
+    /// Bootstrap peers must be dialable /ip…/tcp/…/p2p/ addresses, public unless private addresses are allowed:
+    /// otherwise the node refuses to start (exit 2) with the key named.
+    @Test func badBootstrapPeersAreStartErrors() throws {
+        let runner = try LoopRunner()
+        defer { runner.stop() }
+        let peer = Libp2pPrivateKey.generateEd25519().peerID
+        for (text, allowPrivate, fragment) in [
+            ("/ip4/127.0.0.1/tcp/4001/p2p/\(peer)", false, "not a public address"),
+            ("/dns4/example.com/tcp/4001/p2p/\(peer)", true, "is not an /ip4|ip6"),
+            ("/ip4/8.8.8.8/udp/4001/p2p/\(peer)", true, "is not an /ip4|ip6"),
+        ] {
+            var config = WaystoneConfig().kademlia
+            config.bootstrapPeers = [text]
+            do {
+                _ = try KademliaService(
+                    config: config, dataDir: TempDirectory().path, allowPrivateAddresses: allowPrivate,
+                    localPeer: peer, loop: runner.loop, metrics: KademliaMetrics(registry: MetricsRegistry()),
+                    log: { _, _ in })
+                Issue.record("\(text) accepted")
+            } catch {
+                #expect(error.description.contains(fragment) && error.description.contains("kademlia.bootstrapPeers"))
+            }
+        }
     }
 }

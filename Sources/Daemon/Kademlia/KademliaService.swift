@@ -26,7 +26,13 @@ final class KademliaService: Libp2pService {
     /// hashes to find a key).
     static let maxRefreshedBucket = 15
 
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
     let protocols: [String]
+    /// `kademlia.bootstrapPeers`, parsed.
+    private let bootstrapPeers: [(peer: PeerID, address: Multiaddr)]
     private var protocolID: String { protocols[0] }
     private weak var host: Libp2pRole?
     private(set) var server: KadServer
@@ -75,7 +81,24 @@ final class KademliaService: Libp2pService {
     init(
         config: WaystoneConfig.KademliaSection, dataDir: String, allowPrivateAddresses: Bool, localPeer: PeerID,
         loop: EventLoop, metrics: KademliaMetrics, log: @escaping (String, [(String, String)]) -> Void
-    ) {
+    ) throws(StartError) {
+        var peers: [(PeerID, Multiaddr)] = []
+        for text in config.bootstrapPeers {
+            guard let multiaddr = try? Multiaddr(text), case (let transport?, let peer?) = multiaddr.decapsulateP2P(),
+                transport.ipAddress != nil, transport.tcpPort != nil
+            else {
+                throw StartError(
+                    description: "kademlia.bootstrapPeers: \(text) is not an /ip4|ip6/…/tcp/…/p2p/<peer ID> address")
+            }
+            guard allowPrivateAddresses || transport.isPublic else {
+                throw StartError(
+                    description:
+                        "kademlia.bootstrapPeers: \(text) is not a public address (set libp2p.allowPrivateAddresses to dial it)"
+                )
+            }
+            peers.append((peer, transport))
+        }
+        bootstrapPeers = peers
         protocols = [config.protocolID]
         self.config = config
         self.loop = loop
@@ -366,20 +389,14 @@ final class KademliaService: Libp2pService {
     private func bootstrap() {
         guard !refreshing, !isStopped else { return }
         refreshing = true
-        var pending = config.bootstrapPeers.count
+        var pending = bootstrapPeers.count
         let afterBootstrapPeers = { [weak self] in
             guard let self else { return }
             self.lookup(self.server.table.localPeer.bytes) { [weak self] _ in self?.refreshBuckets() }
         }
         guard pending > 0 else { return afterBootstrapPeers() }
-        for text in config.bootstrapPeers {
-            guard let multiaddr = try? Multiaddr(text), case (let transport?, let peer?) = multiaddr.decapsulateP2P()
-            else {
-                pending -= 1
-                if pending == 0 { afterBootstrapPeers() }
-                continue
-            }
-            verify(peer, addresses: [transport]) { _ in
+        for (peer, address) in bootstrapPeers {
+            verify(peer, addresses: [address]) { _ in
                 pending -= 1
                 if pending == 0 { afterBootstrapPeers() }
             }

@@ -243,7 +243,7 @@ final class Server {
                 var services: [Libp2pService] = []
                 if config.kademlia.enabled && !config.libp2p.listen.isEmpty {
                     services.append(
-                        KademliaService(
+                        try KademliaService(
                             config: config.kademlia, dataDir: config.dataDir,
                             allowPrivateAddresses: config.libp2p.allowPrivateAddresses, localPeer: identity.peerID,
                             loop: loop, metrics: kademliaMetrics, log: log))
@@ -260,7 +260,7 @@ final class Server {
             }
         } catch {
             for role in roles { role.stopAcceptingWork() }
-            throw RoleStartError(description: error.description)
+            throw RoleStartError(description: "\(error)")
         }
         return roles
     }
