@@ -256,4 +256,27 @@ enum KadLabError: Error { case timeout }
             }
         }
     }
+
+    /// Entries not heard from are asked again; one that does not answer (its node stopped) leaves the table, one
+    /// that answers stays.
+    @Test func stalePeersThatDoNotAnswerLeaveTheTable() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let a = try lab.add()
+        let alive = try lab.add(bootstrap: [a])
+        let gone = try lab.add(bootstrap: [a])
+        lab.runner.start()
+        #expect(waitUntil(timeout: 10) { a.tableSize == 2 })
+        try lab.onLoop { gone.role.stopAcceptingWork() }
+        let finished = Locked(false)
+        let box = UncheckedBox(a.service!)
+        let loop = UncheckedBox(lab.runner.loop)
+        lab.runner.loop.execute {
+            box.value.checkStalePeers(seenBefore: loop.value.nowNanoseconds()) { finished.value = true }
+        }
+        #expect(waitUntil(timeout: 10) { finished.value })
+        let left = try lab.onLoop { a.service!.server.table.entries.map(\.peer) }
+        #expect(left == [alive.key.peerID])
+        #expect(a.tableSize == 1)
+    }
 }

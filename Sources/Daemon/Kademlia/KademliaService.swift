@@ -385,10 +385,16 @@ final class KademliaService: Libp2pService {
     }
 
     /// Dials the bootstrap peers (each is verified like any DHT server), then runs a self-lookup and refreshes the
-    /// non-empty buckets (one lookup at a time).
+    /// non-empty buckets (one lookup at a time). Later rounds also re-check table entries not heard from for a
+    /// refresh interval and drop those that do not answer, so answers carry live peers.
     private func bootstrap() {
         guard !refreshing, !isStopped else { return }
         refreshing = true
+        if config.refreshSeconds > 0 {
+            let interval = UInt64(config.refreshSeconds) * 1_000_000_000
+            let now = loop.nowNanoseconds()
+            if now > interval { checkStalePeers(seenBefore: now - interval) }
+        }
         var pending = bootstrapPeers.count
         let afterBootstrapPeers = { [weak self] in
             guard let self else { return }
@@ -401,6 +407,42 @@ final class KademliaService: Libp2pService {
                 if pending == 0 { afterBootstrapPeers() }
             }
         }
+    }
+
+    /// Asks every table entry last seen before `seenBefore` a FIND_NODE (`alpha` at a time); an entry that does not
+    /// answer leaves the table (a cached replacement takes its slot).
+    func checkStalePeers(seenBefore: UInt64, done: (() -> Void)? = nil) {
+        var queue = server.table.entries.filter { $0.lastSeen < seenBefore }.map(\.info)
+        var running = 0
+        var finished = false
+        func next() {
+            guard !isStopped, !queue.isEmpty else {
+                if running == 0 && !finished {
+                    finished = true
+                    done?()
+                }
+                return
+            }
+            let info = queue.removeFirst()
+            running += 1
+            query(info.peer, addresses: info.addresses, findNode(server.table.localPeer.bytes)) {
+                [weak self] response in
+                guard let self else { return }
+                running -= 1
+                if response != nil {
+                    self.observe(info.peer, info.addresses)
+                } else if self.server.table.remove(info.peer) {
+                    self.log("kademlia peer dropped: no answer", [("peer", info.peer.description)])
+                    self.updateGauges()
+                }
+                next()
+            }
+        }
+        guard !queue.isEmpty else {
+            done?()
+            return
+        }
+        for _ in 0..<min(config.alpha, queue.count) { next() }
     }
 
     private func refreshBuckets() {
