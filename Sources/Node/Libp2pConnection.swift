@@ -343,8 +343,9 @@ public struct Libp2pConnection {
         _ = flushYamux(&out)
     }
 
-    /// Writes on an application stream. Returns false when the stream is not open for writing or its Yamux send
-    /// queue is full (``YamuxConfig/maxQueuedBytesPerStream``); nothing is written then.
+    /// Writes on an application stream. Returns false when the stream is not open for writing; when its Yamux send
+    /// queue cannot take all of `bytes` (``YamuxConfig/maxQueuedBytesPerStream``) the stream is reset (a partial
+    /// message would corrupt it) and false is returned too.
     public mutating func write(_ id: UInt32, _ bytes: [UInt8], output out: inout Output) -> Bool {
         switch streams[id] {
         case .appDialing(let dialer, let proto, var pending, let closeAfter) where !closeAfter:
@@ -356,8 +357,14 @@ public struct Libp2pConnection {
         case .app(localClosed: false, _):
             guard var muxed = takeMuxed() else { return false }
             let accepted = try? muxed.yamux.write(id, bytes)
+            if accepted != bytes.count { try? muxed.yamux.reset(id) }
             stage = .muxed(muxed.noise, muxed.yamux)
-            guard accepted == bytes.count else { return false }
+            guard accepted == bytes.count else {
+                forget(id, &out)
+                out.events.append(.streamClosed(id))
+                if !defersSealing { _ = flushYamux(&out) }
+                return false
+            }
             if !defersSealing { _ = flushYamux(&out) }
             return true
         default:

@@ -1,3 +1,4 @@
+import Foundation
 import Kademlia
 import Libp2pCore
 import Metrics
@@ -278,5 +279,32 @@ enum KadLabError: Error { case timeout }
         let left = try lab.onLoop { a.service!.server.table.entries.map(\.peer) }
         #expect(left == [alive.key.peerID])
         #expect(a.tableSize == 1)
+    }
+
+    /// A lookup whose answers name peers we cannot dial (DNS-only here) fails those queries at once, re-entering the
+    /// lookup; it still completes exactly once, and the undialable peers never reach our table.
+    @Test func lookupsCompleteOnceWhenQueriesFailAtOnce() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let a = try lab.add()
+        let b = try lab.add(bootstrap: [a])
+        lab.runner.start()
+        #expect(waitUntil(timeout: 10) { b.tableSize == 1 })
+        let undialable = (0..<12).map { _ in Libp2pPrivateKey.generateEd25519().peerID }
+        try lab.onLoop {
+            for (i, peer) in undialable.enumerated() {
+                _ = a.service!.server.table.observe(
+                    peer, addresses: [try! Multiaddr("/dns4/host\(i).example.com/tcp/4001")], now: 1)
+            }
+        }
+        let completions = Locked(0)
+        let box = UncheckedBox(b.service!)
+        let target = Libp2pPrivateKey.generateEd25519().peerID.bytes
+        lab.runner.loop.execute { box.value.lookup(target) { _ in completions.value += 1 } }
+        #expect(waitUntil(timeout: 10) { completions.value >= 1 })
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(completions.value == 1)
+        let table = try lab.onLoop { b.service!.server.table.entries.map(\.peer) }
+        #expect(table == [a.key.peerID])
     }
 }

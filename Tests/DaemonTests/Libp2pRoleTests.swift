@@ -253,6 +253,7 @@ final class EchoService: Libp2pService {
         if entry.protocols.contains("/test/echo/1") { identified.value += 1 }
     }
     func connectionClosed(_ session: Libp2pSession) { events.value.append("connection closed") }
+    func bufferedBytes(of session: Libp2pSession) -> Int { 0 }
     func stop() { events.value.append("stopped") }
 }
 

@@ -440,6 +440,31 @@ func exchange(_ server: inout Libp2pConnection, _ client: inout TestDialer, firs
         #expect(events.contains(.streamClosed(ids[0])))
     }
 
+    /// A write the stream's send queue cannot take whole resets the stream instead of queueing part of a message.
+    @Test func aWriteThatDoesNotFitResetsTheStream() throws {
+        var server = try Libp2pConnection(
+            identity: serverKey, randomBytes: SecureRandom.bytes, applicationProtocols: ["/echo/1"]
+        ) { _ in IdentifyMessage() }
+        var yamux = YamuxConfig()
+        yamux.maxQueuedBytesPerStream = 1000
+        var client = try Libp2pConnection(
+            direction: .outbound(expectedPeer: serverKey.peerID), identity: clientKey, randomBytes: SecureRandom.bytes,
+            yamux: yamux
+        ) { _ in IdentifyMessage() }
+        _ = run(&server, &client, split: .max)
+        let attempt = client.openStream("/echo/1", now: 0)
+        let opened = try #require(attempt)
+        _ = client.receive(server.receive(opened.output.bytes, now: 0).bytes, now: 0)
+        var out = Libp2pConnection.Output()
+        #expect(!client.write(opened.id, [UInt8](repeating: 1, count: 5000), output: &out))
+        #expect(out.events.contains(.streamClosed(opened.id)))
+        let serverEvents = server.receive(out.bytes, now: 0).events
+        #expect(serverEvents.contains { if case .streamClosed = $0 { true } else { false } })
+        #expect(
+            !serverEvents.contains { if case .streamData(_, let bytes) = $0 { bytes.count >= 1000 } else { false } })
+        #expect(!client.write(opened.id, [1], output: &out))
+    }
+
     @Test func dialerRefusesAnUnexpectedPeer() throws {
         var (server, client) = try pair(expected: Libp2pPrivateKey.generateEd25519().peerID)
         let (_, clientEvents) = run(&server, &client, split: .max)

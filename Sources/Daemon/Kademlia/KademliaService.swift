@@ -17,8 +17,10 @@ import Wire
 /// A peer enters the table only after it advertised the DHT protocol in identify (or answered one of our lookups, or
 /// came from the snapshot) and then answered a FIND_NODE of ours: DHT clients never do.
 final class KademliaService: Libp2pService {
-    /// Largest request or response read on a DHT stream.
-    static let maxMessageBytes = 64 * 1024
+    /// Largest request read on a DHT stream (FIND_NODE is ~40 bytes, a /pk/ PUT_VALUE of an RSA-8192 key ~1.2 KiB).
+    static let maxRequestBytes = 16 * 1024
+    /// Largest response read (go does not trim answers to rust's 16 KiB).
+    static let maxResponseBytes = 64 * 1024
     static let snapshotFileName = "kademlia.snapshot"
     /// Largest snapshot read at start (a full table is ~0.5 MiB; 100,000 provider records ~12 MiB).
     static let maxSnapshotBytes = 64 * 1024 * 1024
@@ -35,7 +37,7 @@ final class KademliaService: Libp2pService {
     private let bootstrapPeers: [(peer: PeerID, address: Multiaddr)]
     private var protocolID: String { protocols[0] }
     private weak var host: Libp2pRole?
-    private(set) var server: KadServer
+    var server: KadServer
     private let config: WaystoneConfig.KademliaSection
     private let loop: EventLoop
     private let metrics: KademliaMetrics
@@ -52,17 +54,17 @@ final class KademliaService: Libp2pService {
 
     private struct InboundStream {
         let peer: PeerID
-        var framer = LengthPrefixedFramer(maxFrameSize: KademliaService.maxMessageBytes)
+        var framer = LengthPrefixedFramer(maxFrameSize: KademliaService.maxRequestBytes)
     }
 
     private final class Query {
         let peer: PeerID
         let session: Libp2pSession
-        var framer = LengthPrefixedFramer(maxFrameSize: KademliaService.maxMessageBytes)
+        var framer = LengthPrefixedFramer(maxFrameSize: KademliaService.maxResponseBytes)
         var timer: TimerHandle?
-        let completion: (KadMessage?) -> Void
+        let completion: (QueryResult) -> Void
 
-        init(peer: PeerID, session: Libp2pSession, completion: @escaping (KadMessage?) -> Void) {
+        init(peer: PeerID, session: Libp2pSession, completion: @escaping (QueryResult) -> Void) {
             self.peer = peer
             self.session = session
             self.completion = completion
@@ -72,6 +74,8 @@ final class KademliaService: Libp2pService {
     private var inbound: [StreamKey: InboundStream] = [:]
     private var inboundPerPeer: [PeerID: Int] = [:]
     private var queries: [StreamKey: Query] = [:]
+    /// Bytes held in stream buffers per connection (the role counts them against its memory limits).
+    private var buffered: [ObjectIdentifier: Int] = [:]
     /// Peers being checked with a FIND_NODE before they enter the table.
     private var verifying: Set<PeerID> = []
     private var timers: [Int: TimerHandle] = [:]
@@ -176,27 +180,38 @@ final class KademliaService: Libp2pService {
         inbound[StreamKey(session: ObjectIdentifier(session), id: id)] = InboundStream(peer: peer)
     }
 
+    func bufferedBytes(of session: Libp2pSession) -> Int { buffered[ObjectIdentifier(session), default: 0] }
+
+    private func count(_ delta: Int, _ key: StreamKey) {
+        guard delta != 0 else { return }
+        let total = buffered[key.session, default: 0] + delta
+        buffered[key.session] = total > 0 ? total : nil
+    }
+
     func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) {
         let key = StreamKey(session: ObjectIdentifier(session), id: id)
         if let query = queries[key] { return queryData(query, key, bytes) }
-        guard var stream = inbound[key], let host else { return }
+        // Taken out while it is worked on (no copy of its buffer per append); answers may re-enter the role.
+        guard var stream = inbound.removeValue(forKey: key), let host else { return }
+        let before = stream.framer.bufferedByteCount
         stream.framer.append(bytes)
-        while true {
+        var failure: String?
+        while failure == nil {
             let frame: [UInt8]
             do {
                 guard let next = try stream.framer.nextFrame() else { break }
                 frame = next
             } catch {
-                metrics.request("other", "malformed")
-                return endInbound(key, session, reset: true)
+                failure = "malformed"
+                break
             }
             guard requestRate.admit(ip: stream.peer.bytes, now: loop.nowNanoseconds()) == .allowed else {
-                metrics.request("other", "rate_limited")
-                return endInbound(key, session, reset: true)
+                failure = "rate_limited"
+                break
             }
             guard let request = try? KadMessage(bytes: frame) else {
-                metrics.request("other", "malformed")
-                return endInbound(key, session, reset: true)
+                failure = "malformed"
+                break
             }
             let type = KademliaMetrics.label(request.type)
             server.localAddresses = host.advertisedAddresses
@@ -206,64 +221,109 @@ final class KademliaService: Libp2pService {
             }
             switch outcome {
             case .respond(let response):
+                guard host.write(session, id, response.framedBytes) else {
+                    metrics.request(type, "refused")
+                    failure = "write"
+                    break
+                }
                 metrics.request(type, "ok")
-                host.write(session, id, response.framedBytes)
             case .noResponse:
                 metrics.request(type, "ok")
             case .refused:
                 metrics.request(type, "refused")
-                return endInbound(key, session, reset: true)
+                failure = "refused"
             }
         }
-        inbound[key] = stream
+        count(-before, key)
+        if let failure {
+            if failure != "refused" && failure != "write" { metrics.request("other", failure) }
+            release(stream)
+            host.resetStream(session, id)
+        } else if session.connection.isClosed {
+            release(stream)
+        } else {
+            count(stream.framer.bufferedByteCount, key)
+            inbound[key] = stream
+        }
         updateGauges()
     }
 
-    private func endInbound(_ key: StreamKey, _ session: Libp2pSession, reset: Bool) {
-        guard let stream = inbound.removeValue(forKey: key) else { return }
+    private func release(_ stream: InboundStream) {
         let remaining = (inboundPerPeer[stream.peer] ?? 1) - 1
         inboundPerPeer[stream.peer] = remaining > 0 ? remaining : nil
-        if reset { host?.resetStream(session, key.id) } else { host?.closeStream(session, key.id) }
+    }
+
+    private func endInbound(_ key: StreamKey, _ session: Libp2pSession) {
+        guard let stream = inbound.removeValue(forKey: key) else { return }
+        count(-stream.framer.bufferedByteCount, key)
+        release(stream)
+        host?.closeStream(session, key.id)
     }
 
     func streamClosed(_ session: Libp2pSession, _ id: UInt32) {
         let key = StreamKey(session: ObjectIdentifier(session), id: id)
-        if let query = queries[key] { return finish(query, key, nil, result: "failed") }
-        endInbound(key, session, reset: false)
+        if let query = queries[key] {
+            host?.resetStream(session, id)
+            return finish(query, key, nil, result: "failed")
+        }
+        endInbound(key, session)
     }
 
     func connectionClosed(_ session: Libp2pSession) {
         let sessionID = ObjectIdentifier(session)
         for key in inbound.keys where key.session == sessionID {
-            if let stream = inbound.removeValue(forKey: key) {
-                let remaining = (inboundPerPeer[stream.peer] ?? 1) - 1
-                inboundPerPeer[stream.peer] = remaining > 0 ? remaining : nil
-            }
+            if let stream = inbound.removeValue(forKey: key) { release(stream) }
         }
         for (key, query) in queries where key.session == sessionID { finish(query, key, nil, result: "failed") }
+        buffered[sessionID] = nil
     }
 
     // MARK: - Queries we send
 
+    /// What became of a query.
+    enum QueryResult {
+        case answered(KadMessage)
+        /// The peer did not answer (dial or stream failure, reset, timeout, malformed answer).
+        case failed
+        /// Not sent for a local reason (no dialable address, too many dials or streams, stopping): says nothing
+        /// about the peer.
+        case notSent
+
+        var response: KadMessage? {
+            if case .answered(let message) = self { return message }
+            return nil
+        }
+    }
+
     /// Sends `request` to `peer` (dialing one of `addresses` unless connected) and calls `completion` with the
-    /// answer, or nil after a failure or ``queryTimeout``.
+    /// answer, or nil (``ask(_:addresses:_:result:)`` tells a silent peer from a query never sent).
     func query(
         _ peer: PeerID, addresses: [Multiaddr], _ request: KadMessage, completion: @escaping (KadMessage?) -> Void
     ) {
-        guard let host, !isStopped else { return completion(nil) }
-        let dialable = addresses.first { $0.ipAddress != nil && $0.tcpPort != nil }
-        guard host.session(for: peer) != nil || dialable != nil else {
-            metrics.query("failed")
-            return completion(nil)
+        ask(peer, addresses: addresses, request) { completion($0.response) }
+    }
+
+    /// ``query(_:addresses:_:completion:)`` with the three outcomes.
+    func ask(_ peer: PeerID, addresses: [Multiaddr], _ request: KadMessage, result: @escaping (QueryResult) -> Void) {
+        guard let host, !isStopped else { return result(.notSent) }
+        let dialable = addresses.first(where: isDialable)
+        let connected = host.session(for: peer) != nil
+        guard connected || dialable != nil, connected || host.canDial else {
+            metrics.query("not_sent")
+            return result(.notSent)
         }
         host.connect(to: peer, at: dialable) { [weak self] session in
-            guard let self else { return completion(nil) }
-            guard let session, let id = host.openStream(session, self.protocolID) else {
+            guard let self else { return result(.notSent) }
+            guard let session else {
                 self.metrics.query("failed")
-                return completion(nil)
+                return result(.failed)
+            }
+            guard let id = host.openStream(session, self.protocolID) else {
+                self.metrics.query("not_sent")
+                return result(.notSent)
             }
             let key = StreamKey(session: ObjectIdentifier(session), id: id)
-            let query = Query(peer: peer, session: session, completion: completion)
+            let query = Query(peer: peer, session: session, completion: result)
             self.queries[key] = query
             query.timer = self.loop.schedule(afterNanoseconds: self.queryTimeout) { [weak self, weak query] in
                 guard let self, let query, self.queries[key] === query else { return }
@@ -275,10 +335,16 @@ final class KademliaService: Libp2pService {
     }
 
     private func queryData(_ query: Query, _ key: StreamKey, _ bytes: [UInt8]) {
+        let before = query.framer.bufferedByteCount
         query.framer.append(bytes)
-        guard let frame = try? query.framer.nextFrame() else {
-            if query.framer.bufferedByteCount > Self.maxMessageBytes { finish(query, key, nil, result: "failed") }
-            return
+        count(query.framer.bufferedByteCount - before, key)
+        let frame: [UInt8]
+        do {
+            guard let next = try query.framer.nextFrame() else { return }
+            frame = next
+        } catch {
+            host?.resetStream(query.session, key.id)
+            return finish(query, key, nil, result: "failed")
         }
         host?.closeStream(query.session, key.id)
         finish(query, key, try? KadMessage(bytes: frame), result: "ok")
@@ -286,9 +352,10 @@ final class KademliaService: Libp2pService {
 
     private func finish(_ query: Query, _ key: StreamKey, _ response: KadMessage?, result: String) {
         guard queries.removeValue(forKey: key) === query else { return }
+        count(-query.framer.bufferedByteCount, key)
         if let timer = query.timer { loop.cancel(timer) }
         metrics.query(response == nil && result == "ok" ? "failed" : result)
-        query.completion(response)
+        query.completion(response.map { .answered($0) } ?? .failed)
     }
 
     private func findNode(_ target: [UInt8]) -> KadMessage { KadMessage(type: .findNode, key: target) }
@@ -360,13 +427,15 @@ final class KademliaService: Libp2pService {
                             KadPeerInfo(peer: info.peer, addresses: info.addresses.filter(self.isDialable))
                         }
                         machine.response(from: peer.peer, closerPeers: closer, now: self.loop.nowNanoseconds())
-                        self.observe(peer.peer, peer.addresses)
+                        self.observe(peer.peer, self.trustedAddresses(of: peer))
                     } else {
                         machine.failure(peer.peer)
                     }
                     step()
                 }
             }
+            // A query that failed at once ran `step` re-entrantly, which may have finished the lookup already.
+            guard !finished else { return }
             if machine.isFinished || isStopped {
                 finished = true
                 if let timer { loop.cancel(timer) }
@@ -378,6 +447,14 @@ final class KademliaService: Libp2pService {
             timer = machine.nextDeadline.map { loop.schedule(atNanoseconds: $0) { step() } }
         }
         step()
+    }
+
+    /// Addresses to keep for a peer that answered a lookup: what it said itself (identify, signed record checked),
+    /// else the one address we dialed. Never the list a third party handed out: that would let any peer make us
+    /// advertise another peer at an address of its choosing.
+    private func trustedAddresses(of peer: KadPeerInfo) -> [Multiaddr] {
+        if let own = host?.certifiedEntry(peer.peer)?.addresses, !own.isEmpty { return own }
+        return peer.addresses.first(where: isDialable).map { [$0] } ?? []
     }
 
     private func isDialable(_ address: Multiaddr) -> Bool {
@@ -425,15 +502,19 @@ final class KademliaService: Libp2pService {
             }
             let info = queue.removeFirst()
             running += 1
-            query(info.peer, addresses: info.addresses, findNode(server.table.localPeer.bytes)) {
-                [weak self] response in
+            ask(info.peer, addresses: info.addresses, findNode(server.table.localPeer.bytes)) { [weak self] result in
                 guard let self else { return }
                 running -= 1
-                if response != nil {
+                switch result {
+                case .answered:
                     self.observe(info.peer, info.addresses)
-                } else if self.server.table.remove(info.peer) {
-                    self.log("kademlia peer dropped: no answer", [("peer", info.peer.description)])
-                    self.updateGauges()
+                case .notSent:
+                    break  // nothing learnt about the peer (e.g. dials saturated): it stays
+                case .failed:
+                    if self.server.table.remove(info.peer) {
+                        self.log("kademlia peer dropped: no answer", [("peer", info.peer.description)])
+                        self.updateGauges()
+                    }
                 }
                 next()
             }

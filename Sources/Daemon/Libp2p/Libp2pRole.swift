@@ -33,7 +33,8 @@ final class Libp2pRole: DaemonRole {
     /// Upgraded connections by remote peer.
     private var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
     /// Callers of ``connect(to:at:completion:)`` waiting for a dial in progress.
-    private var dialWaiters: [PeerID: [(Libp2pSession?) -> Void]] = [:]
+    private var dialWaiters: [PeerID: (token: UInt64, waiters: [(Libp2pSession?) -> Void])] = [:]
+    private var nextDialToken: UInt64 = 0
     /// Dials started by ``connect(to:at:completion:)`` and not finished.
     static let maxDialsInFlight = 64
 
@@ -345,8 +346,11 @@ final class Libp2pRole: DaemonRole {
     }
 
     /// Starts the upgrade on a new TCP connection, either side.
-    private func begin(_ connection: TCPConnection, direction: Libp2pConnection.Direction, peer: ConfiguredPeer? = nil)
-    {
+    /// - Parameter dialToken: the ``connect(to:at:completion:)`` dial this connection serves (its waiters).
+    private func begin(
+        _ connection: TCPConnection, direction: Libp2pConnection.Direction, peer: ConfiguredPeer? = nil,
+        dialToken: UInt64? = nil
+    ) {
         let ip = Self.ipGroup(connection.remoteAddress)
         let observed = Self.multiaddr(connection.remoteAddress)
         var machine: Libp2pConnection
@@ -358,15 +362,17 @@ final class Libp2pRole: DaemonRole {
             ) { [unowned self] _ in self.identifyMessage(observed: observed) }
         } catch {
             connection.close()
-            if case .outbound(let peer) = direction {
-                for waiter in dialWaiters.removeValue(forKey: peer) ?? [] { waiter(nil) }
+            if case .outbound(let expected) = direction, dialToken != nil, dialWaiters[expected]?.token == dialToken {
+                for waiter in dialWaiters.removeValue(forKey: expected)?.waiters ?? [] { waiter(nil) }
             }
+            if let peer { scheduleRedial(peer) }
             return
         }
         connectionsPerIP[ip, default: 0] += 1
         let key = ObjectIdentifier(connection)
         let opening = machine.start()
         let session = Libp2pSession(connection: connection, machine: machine, startedAt: loop.nowNanoseconds())
+        session.dialToken = dialToken
         sessions[key] = session
         if session.isInbound { pendingHandshakes += 1 }
         metrics.connections.set(Double(sessions.count))
@@ -398,8 +404,11 @@ final class Libp2pRole: DaemonRole {
                     if self.sessionsByPeer[peer]?.isEmpty == true { self.sessionsByPeer[peer] = nil }
                 }
                 for service in self.services { service.connectionClosed(session) }
-            } else if let expected = session.expectedPeer {
-                for waiter in self.dialWaiters.removeValue(forKey: expected) ?? [] { waiter(nil) }
+            } else if let expected = session.expectedPeer, let token = session.dialToken,
+                self.dialWaiters[expected]?.token == token
+            {
+                // Only this dial's waiters: a newer dial to the same peer may still succeed.
+                for waiter in self.dialWaiters.removeValue(forKey: expected)?.waiters ?? [] { waiter(nil) }
             }
             for (name, count) in session.machine.openInboundStreams { self.metrics.streamsEnded(name, count: count) }
             self.bufferedBytes -= session.buffered
@@ -450,7 +459,7 @@ final class Libp2pRole: DaemonRole {
             metrics.opened(session.direction, handshakeSeconds: Double(now - session.startedAt) / 1e9)
             if let peer = session.remotePeer {
                 sessionsByPeer[peer, default: [:]][ObjectIdentifier(session.connection)] = session
-                for waiter in dialWaiters.removeValue(forKey: peer) ?? [] { waiter(session) }
+                for waiter in dialWaiters.removeValue(forKey: peer)?.waiters ?? [] { waiter(session) }
             }
         case .identified(let peer, let info):
             metrics.identify("received")
@@ -508,6 +517,9 @@ final class Libp2pRole: DaemonRole {
     /// The peer's peerstore entry with its signed peer record checked (addresses from the record when it is valid).
     func certifiedEntry(_ peer: PeerID) -> Peerstore.Entry? { peerstore.certify(peer) }
 
+    /// Whether ``connect(to:at:completion:)`` would start a dial now (not stopped, below the dials in flight).
+    var canDial: Bool { !isStopped && dialWaiters.count < Self.maxDialsInFlight }
+
     /// An upgraded connection to `peer`, if there is one.
     func session(for peer: PeerID) -> Libp2pSession? {
         sessionsByPeer[peer]?.values.first { !$0.connection.isClosed }
@@ -519,18 +531,21 @@ final class Libp2pRole: DaemonRole {
     func connect(to peer: PeerID, at address: Multiaddr?, completion: @escaping (Libp2pSession?) -> Void) {
         if let existing = session(for: peer) { return completion(existing) }
         if dialWaiters[peer] != nil {
-            dialWaiters[peer]?.append(completion)
+            dialWaiters[peer]?.waiters.append(completion)
             return
         }
         guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, let address,
             allowPrivateAddresses || address.isPublic, let ip = address.ipAddress, let port = address.tcpPort,
             let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
         else { return completion(nil) }
-        dialWaiters[peer] = [completion]
+        nextDialToken += 1
+        let token = nextDialToken
+        dialWaiters[peer] = (token, [completion])
         let fail = { [weak self] in
             guard let self else { return }
             self.metrics.dialFailed("connect")
-            for waiter in self.dialWaiters.removeValue(forKey: peer) ?? [] { waiter(nil) }
+            guard self.dialWaiters[peer]?.token == token else { return }
+            for waiter in self.dialWaiters.removeValue(forKey: peer)?.waiters ?? [] { waiter(nil) }
         }
         do {
             try loop.connectTCP(socketAddress, timeoutNanoseconds: handshakeNanoseconds) { [weak self] result in
@@ -541,7 +556,7 @@ final class Libp2pRole: DaemonRole {
                         connection.close()
                         return fail()
                     }
-                    self.begin(connection, direction: .outbound(expectedPeer: peer))
+                    self.begin(connection, direction: .outbound(expectedPeer: peer), dialToken: token)
                 case .failure:
                     fail()
                 }
@@ -591,7 +606,8 @@ final class Libp2pRole: DaemonRole {
     /// connections together are over `maxBufferedBytes`. Returns whether the session lives.
     @discardableResult
     private func account(_ session: Libp2pSession) -> Bool {
-        let now = session.connection.queuedBytes + session.machine.bufferedBytes
+        var now = session.connection.queuedBytes + session.machine.bufferedBytes
+        for service in services { now += service.bufferedBytes(of: session) }
         let grew = now > session.buffered
         bufferedBytes += now - session.buffered
         session.buffered = now

@@ -14,6 +14,8 @@ final class Libp2pSession {
     let startedAt: UInt64
     /// The peer an outbound connection was dialed for.
     let expectedPeer: PeerID?
+    /// The `connect` dial it serves, if any.
+    var dialToken: UInt64?
     /// Bytes this connection held at the last count (part of ``Libp2pRole/bufferedBytes``).
     var buffered = 0
     /// While a read is handled, output collects in `outbox` and is written once at the end.
@@ -54,6 +56,8 @@ protocol Libp2pService: AnyObject {
     func peerIdentified(_ session: Libp2pSession, _ peer: PeerID, _ entry: Peerstore.Entry)
     /// The connection closed; its streams are gone.
     func connectionClosed(_ session: Libp2pSession)
+    /// Bytes the service holds for this connection (partial messages), counted against the role's memory limits.
+    func bufferedBytes(of session: Libp2pSession) -> Int
     /// The role stops (SIGTERM): stop timers, save state.
     func stop()
 }
