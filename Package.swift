@@ -67,17 +67,21 @@ let package = Package(
         .executableTarget(name: "waystone", dependencies: ["Daemon"], swiftSettings: swiftSettings),
         // STUN load generator for `make bench-stun` (Tests/Benchmarks/stun.sh); Glibc sockets only.
         .executableTarget(name: "stunload", path: "Tests/Benchmarks/stunload", swiftSettings: swiftSettings),
+        // What the benchmark load clients share (process CPU and memory from /proc).
+        .target(name: "BenchSupport", path: "Tests/Benchmarks/BenchSupport", swiftSettings: swiftSettings),
         // libp2p connection load client for `make bench-libp2p` (Tests/Benchmarks/libp2p.sh): Node's connection
         // machine on the runtime's event loop.
         .executableTarget(
             name: "libp2pload",
-            dependencies: ["Crypto", "Identify", "Libp2pCore", "Node", "WaystoneRuntime"],
+            dependencies: ["BenchSupport", "Crypto", "Identify", "Libp2pCore", "Node", "WaystoneRuntime"],
             path: "Tests/Benchmarks/libp2pload", swiftSettings: swiftSettings),
         // Kademlia load client for `make bench-kad` (Tests/Benchmarks/kad.sh): DHT-server peers and FIND_NODE load
         // on Node's connection machine and the runtime's event loop.
         .executableTarget(
             name: "kadload",
-            dependencies: ["Crypto", "Identify", "Kademlia", "Libp2pCore", "Node", "WaystoneRuntime", "Wire"],
+            dependencies: [
+                "BenchSupport", "Crypto", "Identify", "Kademlia", "Libp2pCore", "Node", "WaystoneRuntime", "Wire",
+            ],
             path: "Tests/Benchmarks/kadload", swiftSettings: swiftSettings),
 
         // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.

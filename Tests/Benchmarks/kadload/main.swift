@@ -17,6 +17,7 @@
 // window, and its VmRSS (/proc/PID/status) at the end. Output: one "kadload populate ..." line, then one
 // "kadload mode=..." line per mode, key=value pairs. `--self-test` checks the client against an in-process DHT
 // server (good server, malformed answers, reset streams, empty answers).
+import BenchSupport
 import Glibc
 import Libp2pCore
 import WaystoneRuntime

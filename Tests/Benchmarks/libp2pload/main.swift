@@ -11,6 +11,7 @@
 // identify, and its VmRSS (/proc/PID/status) before the first connect and at the end of the hold.
 // Output: one line of key=value pairs starting with "libp2pload". `--self-test` checks the client against an
 // in-process listener (good server, wrong peer ID, wrong identify key, dropped connections).
+import BenchSupport
 import Glibc
 import Libp2pCore
 import WaystoneRuntime

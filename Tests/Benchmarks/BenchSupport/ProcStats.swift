@@ -1,9 +1,9 @@
 import Glibc
 
 /// A process's CPU time and resident memory from `/proc` (Linux).
-enum ProcStats {
+public enum ProcStats {
     /// utime + stime of every thread of `pid`, in seconds (`/proc/PID/stat` fields 14 and 15).
-    static func cpuSeconds(pid: Int32) -> Double? {
+    public static func cpuSeconds(pid: Int32) -> Double? {
         guard let text = readText("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
         // After "pid (comm) ": field 3 (state) is at index 0, so utime (14) is at 11 and stime (15) at 12.
         let fields = text[text.index(after: close)...].split(separator: " ")
@@ -12,12 +12,12 @@ enum ProcStats {
     }
 
     /// VmRSS of `pid` in KiB (`/proc/PID/status`).
-    static func rssKiB(pid: Int32) -> Int? {
+    public static func rssKiB(pid: Int32) -> Int? {
         statusField("VmRSS", path: "/proc/\(pid)/status")
     }
 
     /// This process's VmHWM (peak RSS) in KiB.
-    static func ownPeakRSSKiB() -> Int? {
+    public static func ownPeakRSSKiB() -> Int? {
         statusField("VmHWM", path: "/proc/self/status")
     }
 
@@ -31,7 +31,7 @@ enum ProcStats {
         return nil
     }
 
-    static func readText(_ path: String) -> String? {
+    public static func readText(_ path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -45,7 +45,7 @@ enum ProcStats {
     }
 
     /// This process's utime + stime in seconds.
-    static func ownCPUSeconds() -> Double {
+    public static func ownCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
