@@ -23,46 +23,9 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE, Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX, Yamux
+from common import Checks, ok, fail, expect, read_exactly, read_to_eof
 
 DEADLINE = 30
-failures = 0
-
-
-def ok(msg):
-    print(f"ok {msg}", flush=True)
-
-
-def fail(msg):
-    global failures
-    failures += 1
-    print(f"FAIL {msg}", flush=True)
-
-
-def expect(cond, good, bad):
-    ok(good) if cond else fail(bad)
-
-
-async def read_exactly(stream, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = await stream.read(n - len(buf))
-        if not chunk:
-            raise EOFError(f"stream ended after {len(buf)} of {n} bytes")
-        buf += chunk
-    return buf
-
-
-async def read_to_eof(stream, limit=64 * 1024):
-    buf = b""
-    while len(buf) < limit:
-        try:
-            chunk = await stream.read()
-        except Exception:  # py-libp2p raises on a remote close on some paths
-            break
-        if not chunk:
-            break
-        buf += chunk
-    return buf
 
 
 async def ping_once(stream):
@@ -173,7 +136,7 @@ def run():
             raise
         fail(f"py-libp2p run: {type(e).__name__}: {e}")
         traceback.print_exc(file=sys.stderr)
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if Checks.failures else 0)
 
 
 if __name__ == "__main__":

@@ -36,22 +36,8 @@ from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE, Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX, Yamux
 from libp2p.tools.anyio_service import background_trio_service
+from common import Checks, say, ok, fail, read_exactly
 
-failures = 0
-
-
-def say(line):
-    print(line, flush=True)
-
-
-def ok(msg):
-    say(f"ok {msg}")
-
-
-def fail(msg):
-    global failures
-    failures += 1
-    say(f"FAIL {msg}")
 
 
 def known_addrs(host, peer):
@@ -59,16 +45,6 @@ def known_addrs(host, peer):
         return [str(a) for a in host.get_peerstore().addrs(peer)]
     except Exception:  # py-libp2p raises for a peer it has never heard of
         return []
-
-
-async def read_exactly(stream, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = await stream.read(n - len(buf))
-        if not chunk:
-            raise EOFError(f"stream ended after {len(buf)} of {n} bytes")
-        buf += chunk
-    return buf
 
 
 async def retry(deadline, attempt):
@@ -167,7 +143,7 @@ async def main(args):
             addrs = [str(a) for a in host.get_addrs() if str(a).startswith("/ip4/127.0.0.1/tcp/")]
             if not addrs:
                 fail(f"listening: addresses {[str(a) for a in host.get_addrs()]}")
-                say(f"done {failures}")
+                say(f"done {Checks.failures}")
                 return
             say(f"addr {addrs[0]}")
             if target in host.get_network().connections or known_addrs(host, target):
@@ -181,7 +157,7 @@ async def main(args):
                 ok(f"connected to the server {server.peer_id}")
             except Exception as e:
                 fail(f"connect to the server {args.server}: {type(e).__name__}: {e}")
-                say(f"done {failures}")
+                say(f"done {Checks.failures}")
                 return
             # identify runs in the background after connect; the server must list the kad protocol in it
             protos = []
@@ -205,7 +181,7 @@ async def main(args):
                 fail("the routing table refused the server")
             async with background_trio_service(dht):
                 await checks(host, dht, args)
-                say(f"done {failures}")
+                say(f"done {Checks.failures}")
                 await trio.sleep_forever()
 
 
@@ -226,7 +202,7 @@ def run():
             raise
         fail(f"py-libp2p run: {type(e).__name__}: {e}")
         traceback.print_exc(file=sys.stderr)
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if Checks.failures else 0)
 
 
 if __name__ == "__main__":

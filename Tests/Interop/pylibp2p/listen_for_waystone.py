@@ -31,27 +31,9 @@ from libp2p.identity.identify.identify import ID as IDENTIFY, parse_identify_res
 from libp2p.peer.id import ID
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE, Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX, Yamux
+from common import Checks, say, ok, fail, expect, read_exactly, read_to_eof
 
 CHECKS_DEADLINE = 20  # seconds from listening until the first connection's checks must be done
-failures = 0
-
-
-def say(line):
-    print(line, flush=True)
-
-
-def ok(msg):
-    say(f"ok {msg}")
-
-
-def fail(msg):
-    global failures
-    failures += 1
-    say(f"FAIL {msg}")
-
-
-def expect(cond, good, bad):
-    ok(good) if cond else fail(bad)
 
 
 class Watcher(INotifee):
@@ -83,29 +65,6 @@ class Watcher(INotifee):
 
     async def listen_close(self, network, maddr):
         pass
-
-
-async def read_exactly(stream, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = await stream.read(n - len(buf))
-        if not chunk:
-            raise EOFError(f"stream ended after {len(buf)} of {n} bytes")
-        buf += chunk
-    return buf
-
-
-async def read_to_eof(stream, limit=64 * 1024):
-    buf = b""
-    while len(buf) < limit:
-        try:
-            chunk = await stream.read()
-        except Exception:  # py-libp2p raises on a remote close on some paths
-            break
-        if not chunk:
-            break
-        buf += chunk
-    return buf
 
 
 async def check_connection(host, conn, expected_peer, expected_agent):
@@ -187,7 +146,7 @@ async def main(expected_peer, expected_agent, lifetime):
                     await check_connection(host, conn, expected_peer, expected_agent)
             except trio.TooSlowError:
                 fail(f"no connection checked within {CHECKS_DEADLINE} s")
-            say(f"done {failures}")
+            say(f"done {Checks.failures}")
             await trio.sleep_forever()
 
 
@@ -202,7 +161,7 @@ def run():
             raise
         fail(f"py-libp2p run: {type(e).__name__}: {e}")
         traceback.print_exc(file=sys.stderr)
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if Checks.failures else 0)
 
 
 if __name__ == "__main__":
