@@ -2,7 +2,7 @@ import Identify
 import Libp2pCore
 
 /// What peers reported about themselves in identify (and identify push), bounded in entries and in the size of each
-/// entry. When full, a new peer evicts the least recently seen one.
+/// entry. When full, a new peer evicts the least recently seen eighth of the entries (at least one).
 ///
 /// A signed peer record is kept as received and checked only by ``certify(_:)``, when a caller needs certified
 /// addresses: checking every connecting peer's signature would cost a signature verification per connection.
@@ -47,11 +47,7 @@ public struct Peerstore {
     /// Applies an identify message of `peer`. A push may be partial: fields it leaves out keep their values.
     public mutating func update(_ peer: PeerID, with message: IdentifyMessage, now: UInt64) {
         var entry = entries[peer] ?? Entry()
-        if entries[peer] == nil && entries.count >= capacity,
-            let oldest = entries.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key
-        {
-            entries[oldest] = nil
-        }
+        if entries[peer] == nil && entries.count >= capacity { evictStalest() }
         if let record = message.signedPeerRecord, record.count <= SignedEnvelope.maxEncodedSize {
             entry.uncheckedRecord = record
         }
@@ -74,6 +70,14 @@ public struct Peerstore {
 
     @discardableResult
     public mutating func remove(_ peer: PeerID) -> Entry? { entries.removeValue(forKey: peer) }
+
+    /// Drops the least recently seen eighth (at least one): one sort per capacity/8 new peers instead of a scan of
+    /// the whole store for every new peer once it is full.
+    private mutating func evictStalest() {
+        let count = max(1, capacity / 8)
+        let stalest = entries.map { ($0.value.lastSeen, $0.key) }.sorted { $0.0 < $1.0 }.prefix(count)
+        for (_, peer) in stalest { entries[peer] = nil }
+    }
 
     /// Checks the peer's unchecked signed record: when it is a valid record of this peer, not older than the last
     /// certified one, its addresses replace the others. Returns the entry.

@@ -90,4 +90,18 @@ import Testing
         #expect(entry.agentVersion?.utf8.count == Peerstore.maxStringBytes)
         #expect(store.remove(peers[0]) != nil && store.count == 2)
     }
+
+    /// A full store evicts its stalest eighth at once, never a peer seen more recently than one it keeps.
+    @Test func aFullStoreEvictsItsStalestEighth() {
+        var store = Peerstore(capacity: 64)
+        let peers = (0..<65).map { _ in Libp2pPrivateKey.generateEd25519().peerID }
+        for (index, peer) in peers.enumerated() {
+            store.update(peer, with: IdentifyMessage(), now: UInt64(1000 - index))  // later peers look older
+        }
+        // The 65th peer (seen "earliest") arrived when the store was full: the 8 stalest of the 64 were dropped.
+        #expect(store.count == 64 - 8 + 1)
+        #expect(peers[0..<56].allSatisfy { store[$0] != nil })
+        #expect(peers[56..<64].allSatisfy { store[$0] == nil })
+        #expect(store[peers[64]] != nil)
+    }
 }
