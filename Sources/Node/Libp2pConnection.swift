@@ -460,6 +460,7 @@ public struct Libp2pConnection {
     }
 
     private mutating func streamData(_ id: UInt32, _ bytes: [UInt8], _ yamux: inout YamuxSession, _ out: inout Output) {
+        if collect(id, bytes, &yamux, &out) { return }
         guard let state = streams[id] else { return }
         switch state {
         case .negotiating(var listener):
@@ -519,22 +520,8 @@ public struct Libp2pConnection {
                 try? yamux.close(id)  // our side is done: the request is the stream itself
                 if !remaining.isEmpty { streamData(id, remaining, &yamux, &out) }
             }
-        case .askingIdentify(nil, var buffered):
-            guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
-                forget(id, &out)
-                try? yamux.reset(id)
-                return
-            }
-            buffered += bytes
-            streams[id] = .askingIdentify(nil, buffered)
-        case .push(var buffered):
-            guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
-                forget(id, &out)
-                try? yamux.reset(id)
-                return
-            }
-            buffered += bytes
-            streams[id] = .push(buffered)
+        case .askingIdentify(nil, _), .push:
+            break  // handled by `collect`
         case .pushing(var dialer):
             let result = dialer.receive(bytes)
             switch result.result {
@@ -574,6 +561,36 @@ public struct Libp2pConnection {
         case .done:
             break
         }
+    }
+
+    /// Appends to an identify answer or push being collected (bounded); false for other streams. The buffer is taken
+    /// out of the stream table while it grows, so appending does not copy it.
+    private mutating func collect(_ id: UInt32, _ bytes: [UInt8], _ yamux: inout YamuxSession, _ out: inout Output)
+        -> Bool
+    {
+        let isPush: Bool
+        var buffered: [UInt8]
+        switch streams.removeValue(forKey: id) {
+        case .push(let collected)?:
+            isPush = true
+            buffered = collected
+        case .askingIdentify(nil, let collected)?:
+            isPush = false
+            buffered = collected
+        case let other?:
+            streams[id] = other
+            return false
+        case nil:
+            return false
+        }
+        guard buffered.count + bytes.count <= Self.maxPushBytes + 8 else {
+            forget(id, &out)
+            try? yamux.reset(id)
+            return true
+        }
+        buffered += bytes
+        streams[id] = isPush ? .push(buffered) : .askingIdentify(nil, buffered)
+        return true
     }
 
     /// Seals what Yamux wants to send.

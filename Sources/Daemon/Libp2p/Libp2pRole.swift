@@ -438,7 +438,8 @@ final class Libp2pRole: DaemonRole {
             session.connection.closeAfterFlush()
             return
         }
-        guard account(session) else { return }
+        // While a read is handled, the final apply at its end counts memory and arms the timer once.
+        guard !session.corked, account(session) else { return }
         armTick(session)
     }
 
