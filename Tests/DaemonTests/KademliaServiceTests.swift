@@ -21,7 +21,8 @@ final class KadLab {
         init(
             loop: EventLoop, dataDir: String, key: Libp2pPrivateKey, bootstrap: [String], kademlia: Bool,
             peers: [String] = [], mode: KadMode = .bootstrap,
-            configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in }
+            configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in },
+            limits: (inout WaystoneConfig.Libp2pLimits) -> Void = { _ in }
         ) throws {
             self.key = key
             self.dataDir = dataDir
@@ -29,6 +30,7 @@ final class KadLab {
             libp2p.listen = ["/ip4/127.0.0.1/tcp/0"]
             libp2p.allowPrivateAddresses = true
             libp2p.peers = peers
+            limits(&libp2p.limits)
             var config = WaystoneConfig().kademlia
             config.bootstrapPeers = bootstrap
             config.refreshSeconds = 0
@@ -64,11 +66,12 @@ final class KadLab {
     func add(
         dataDir: String = TempDirectory().path, key: Libp2pPrivateKey = .generateEd25519(), bootstrap: [Node] = [],
         kademlia: Bool = true, peers: [Node] = [], mode: KadMode = .bootstrap,
-        configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in }
+        configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in },
+        limits: (inout WaystoneConfig.Libp2pLimits) -> Void = { _ in }
     ) throws -> Node {
         let node = try Node(
             loop: runner.loop, dataDir: dataDir, key: key, bootstrap: bootstrap.map(\.dialable), kademlia: kademlia,
-            peers: peers.map(\.dialable), mode: mode, configure: configure)
+            peers: peers.map(\.dialable), mode: mode, configure: configure, limits: limits)
         nodes.append(node)
         return node
     }
@@ -306,5 +309,59 @@ enum KadLabError: Error { case timeout }
         #expect(completions.value == 1)
         let table = try lab.onLoop { b.service!.server.table.entries.map(\.peer) }
         #expect(table == [a.key.peerID])
+    }
+
+    /// Opens `count` raw DHT streams from `client` to `server` and writes `bytes` on each (on the loop thread).
+    private func rawStreams(
+        _ lab: KadLab, from client: KadLab.Node, to server: KadLab.Node, count: Int, _ bytes: [UInt8]
+    )
+        throws
+    {
+        let opened = Locked(0)
+        let box = UncheckedBox(client.role)
+        let target = (server.key.peerID, server.address)
+        lab.runner.loop.execute {
+            box.value.connect(to: target.0, at: target.1) { session in
+                guard let session else { return }
+                for _ in 0..<count {
+                    guard let id = box.value.openStream(session, "/ipfs/kad/1.0.0") else { continue }
+                    box.value.write(session, id, bytes)
+                    opened.value += 1
+                }
+            }
+        }
+        #expect(waitUntil(timeout: 5) { opened.value == count })
+    }
+
+    /// A peer's inbound DHT streams over `kademlia.limits.maxStreamsPerPeer` are reset and counted.
+    @Test func streamsOverThePerPeerCapAreReset() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let server = try lab.add { $0.limits.maxStreamsPerPeer = 2 }
+        let client = try lab.add(kademlia: false)
+        lab.runner.start()
+        try rawStreams(lab, from: client, to: server, count: 4, [])
+        #expect(
+            waitUntil(timeout: 5) {
+                server.metric(#"waystone_kad_inbound_requests_total{type="other",result="stream_limit"}"#) == 2
+            })
+    }
+
+    /// A half-sent DHT request is held by the service and counts against
+    /// `libp2p.limits.maxBufferedBytesPerConnection`: over it the connection is closed and counted.
+    @Test func partialRequestsCountAgainstTheConnectionMemoryLimit() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let server = try lab.add(limits: { $0.maxBufferedBytesPerConnection = 4000 })
+        let client = try lab.add(kademlia: false)
+        lab.runner.start()
+        // A frame announcing 12,000 bytes (under the 16 KiB request limit), of which 3 × 2,500 arrive.
+        var partial: [UInt8] = []
+        partial.appendUVarint(12_000)
+        partial += [UInt8](repeating: 0x08, count: 2_500)
+        try rawStreams(lab, from: client, to: server, count: 3, partial)
+        let blocked = #"libp2p_rcmgr_blocked_resources{dir="inbound",scope="connection",resource="memory"}"#
+        #expect(waitUntil(timeout: 5) { server.metric(blocked) == 1 })
+        #expect(waitUntil(timeout: 5) { server.role.session(for: client.key.peerID) == nil })
     }
 }
