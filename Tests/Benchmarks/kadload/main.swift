@@ -82,22 +82,11 @@ func usage() -> Never {
     exit(2)
 }
 
-func fail(_ message: String) -> Never {
-    print("kadload: \(message)")
-    exit(2)
-}
+func fail(_ message: String) -> Never { CommandLineOptions.fail("kadload", message) }
 
 EventLoop.ignoreSIGPIPE()
-var arguments = Array(CommandLine.arguments.dropFirst())
-var options: [String: String] = [:]
-while let argument = arguments.first {
-    arguments.removeFirst()
-    if argument == "--self-test" { exit(SelfTest.run() ? 0 : 1) }
-    if argument == "--help" || argument == "-h" { usage() }
-    guard argument.hasPrefix("--"), let value = arguments.first else { usage() }
-    arguments.removeFirst()
-    options[String(argument.dropFirst(2))] = value
-}
+let options = CommandLineOptions.parse(
+    Array(CommandLine.arguments.dropFirst()), selfTest: { SelfTest.run() }, usage: usage)
 guard let serverText = options["server"], let peerText = options["peer"] else { usage() }
 guard let server = try? SocketAddress.parse(serverText) else { fail("bad --server \(serverText)") }
 guard let peer = try? PeerID(string: peerText) else { fail("bad --peer \(peerText)") }
