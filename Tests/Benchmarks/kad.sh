@@ -45,96 +45,13 @@ SOURCES=${SOURCES:-4}
 BIN_UNDER_TEST=${BIN_UNDER_TEST:-.build/release/waystone}
 LOAD=.build/release/kadload
 CONFIG=Tests/Benchmarks/kad-waystone.json
-CTL=(python3 Tests/Interop/p2pd/p2pctl.py)
 MODES="reused per-request"
 
-WORK=$(mktemp -d /tmp/bench-kad.XXXXXX)
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "${KEEP:-0}" = 1 ]; then echo "bench-kad: kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    swift build -c release --product kadload >&2
-    case " $SERVERS " in *" waystone "*) swift build -c release --product waystone >&2 ;; esac
-fi
-P2PD=""
-for s in $SERVERS; do
-    case $s in
-        waystone) [ -x "$BIN_UNDER_TEST" ] || { echo "bench-kad: $BIN_UNDER_TEST missing" >&2; exit 1; } ;;
-        p2pd)
-            P2PD=$(bash Tests/Interop/p2pd/install.sh | tail -n 1)
-            [ -x "$P2PD" ] || { echo "bench-kad: p2pd missing (make deps-p2pd)" >&2; exit 1; }
-            ;;
-        *) echo "bench-kad: unknown server $s" >&2; exit 1 ;;
-    esac
-done
-
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+BENCH=bench-kad KEY_COLUMN=3
+source Tests/Benchmarks/bench-lib.sh
+bench_prepare
 sources=$(seq -s, -f '127.0.0.%g' 2 $((SOURCES + 1)))
-
-"$LOAD" --self-test >"$WORK/self-test.txt" ||
-    { cat "$WORK/self-test.txt"; echo "bench-kad: kadload self-test failed" >&2; exit 1; }
-
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 http_get() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"; }
-
-start_server() { # $1 = server, $2 = dir; sets SERVER_PID, SERVER_ADDR (host:port), SERVER_ID, SERVER_METRICS
-    local line i addr
-    SERVER_METRICS=""
-    case $1 in
-        waystone)
-            "$BIN_UNDER_TEST" run --config "$CONFIG" --data-dir "$2/data" 2>"$2/server.log" &
-            SERVER_PID=$!
-            for i in $(seq 1 100); do
-                line=$(grep -m1 'msg=started' "$2/server.log" 2>/dev/null) && break
-                kill -0 "$SERVER_PID" 2>/dev/null || break
-                sleep 0.1
-            done
-            SERVER_ID=$(grep -o 'peer_id=[^ ]*' <<<"${line:-}" | cut -d= -f2 || true)
-            SERVER_METRICS=$(grep -o 'metrics=[^ ]*' <<<"${line:-}" | cut -d= -f2 || true)
-            addr=$(grep -o 'libp2p=/ip4/127.0.0.1/tcp/[0-9]*' <<<"${line:-}" | cut -d= -f2 || true)
-            SERVER_ADDR=127.0.0.1:${addr##*/}
-            ;;
-        p2pd)
-            local self
-            self=$("${CTL[@]}" genkey "$2/p2pd.key")
-            # No -b; the bootstrap list (used only with -b, and by the DHT when its table is empty) is p2pd itself,
-            # which go-libp2p never dials: nothing outside 127.0.0.1 can be reached.
-            "$P2PD" -q -listen "/unix$2/p.sock" -id "$2/p2pd.key" -hostAddrs=/ip4/127.0.0.1/tcp/0 -dhtServer \
-                -bootstrapPeers="/ip4/127.0.0.1/tcp/1/p2p/$self" -relay=false -relayService=false \
-                -natPortMap=false -autonat=false >"$2/server.log" 2>&1 &
-            SERVER_PID=$!
-            for i in $(seq 1 100); do
-                line=$(timeout 5 "${CTL[@]}" -s "/unix$2/p.sock" identify 2>/dev/null) && break
-                kill -0 "$SERVER_PID" 2>/dev/null || break
-                sleep 0.1
-            done
-            SERVER_ID=$(head -n 1 <<<"${line:-}")
-            addr=$(grep -m1 '^/ip4/127.0.0.1/tcp/' <<<"${line:-}" || true)
-            SERVER_ADDR=127.0.0.1:${addr##*/}
-            ;;
-    esac
-    if [ -z "$SERVER_ID" ] || [ "$SERVER_ADDR" = 127.0.0.1: ]; then
-        echo "bench-kad: $1 did not start; its output:" >&2
-        tail -n 20 "$2/server.log" >&2 || true
-        exit 1
-    fi
-}
-
-stop_server() {
-    local i
-    kill "$SERVER_PID" 2>/dev/null || true
-    for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
 
 # The server's own figures after the run: Waystone's routing-table gauge and FIND_NODE count; for p2pd (no such
 # metrics) its TCP sockets, which must all be on loopback.
@@ -170,7 +87,9 @@ for round in $(seq 1 "$ROUNDS"); do
     for server in $SERVERS; do
         dir=$WORK/$server-$round
         mkdir -p "$dir"
-        start_server "$server" "$dir"
+        # No -b; the bootstrap list (used only with -b, and by the DHT when its table is empty) is p2pd itself, which
+        # go-libp2p never dials: nothing outside 127.0.0.1 can be reached.
+        start_server "$server" "$dir" -dhtServer "-bootstrapPeers=/ip4/127.0.0.1/tcp/1/p2p/@SELF@"
         SAMPLER_PID=""
         [ "$server" = p2pd ] && sample_sockets 4 "$dir/sockets.txt"
         set +e
@@ -209,12 +128,6 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-col() { awk -F'\t' -v s="$1" -v m="$2" -v c="$3" '$1 == s && $3 == m && $c != "-" && $c != "" { print $c }' "$RESULTS" | median; }
-total() { awk -F'\t' -v s="$1" -v m="$2" -v c="$3" '$1 == s && $3 == m { t += $c } END { print t + 0 }' "$RESULTS"; }
-minimum() { awk -F'\t' -v s="$1" -v m="$2" -v c="$3" '$1 == s && $3 == m && (v == "" || $c + 0 < v) { v = $c + 0 } END { print v + 0 }' "$RESULTS"; }
-fmt() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == "-" || v == "") print "-"; else printf "%.*f\n", d, v }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
 
 echo
 echo "Kademlia FIND_NODE (random keys, k = 20 closer peers per answer), 127.0.0.1, medians of $ROUNDS rounds;" \
@@ -242,7 +155,6 @@ for mode in $MODES; do
     done
 done
 status=0
-has() { [[ " $SERVERS " == *" $1 "* ]]; }
 if has waystone && has p2pd; then
     echo
     echo "| mode | Waystone/p2pd requests/s | Waystone/p2pd requests per server CPU-s (goal ≥ 2) |"

@@ -31,96 +31,16 @@ SOURCES=${SOURCES:-4}
 BIN_UNDER_TEST=${BIN_UNDER_TEST:-.build/release/waystone}
 LOAD=.build/release/libp2pload
 CONFIG=Tests/Benchmarks/libp2p-waystone.json
-CTL=(python3 Tests/Interop/p2pd/p2pctl.py)
 
-WORK=$(mktemp -d /tmp/bench-libp2p.XXXXXX)
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "${KEEP:-0}" = 1 ]; then echo "bench-libp2p: kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    swift build -c release --product libp2pload >&2
-    case " $SERVERS " in *" waystone "*) swift build -c release --product waystone >&2 ;; esac
-fi
-P2PD=""
-for s in $SERVERS; do
-    case $s in
-        waystone) [ -x "$BIN_UNDER_TEST" ] || { echo "bench-libp2p: $BIN_UNDER_TEST missing" >&2; exit 1; } ;;
-        p2pd)
-            P2PD=$(bash Tests/Interop/p2pd/install.sh | tail -n 1)
-            [ -x "$P2PD" ] || { echo "bench-libp2p: p2pd missing (make deps-p2pd)" >&2; exit 1; }
-            ;;
-        *) echo "bench-libp2p: unknown server $s" >&2; exit 1 ;;
-    esac
-done
-
-# Each process holds one descriptor per connection: raise the soft limit to the hard one.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+BENCH=bench-libp2p KEY_COLUMN=2
+source Tests/Benchmarks/bench-lib.sh
+bench_prepare
 max_conns=$(tr ' ' '\n' <<<"$CONNS" | sort -n | tail -n 1)
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_conns + 512)) ]; then
     echo "bench-libp2p: open-file limit $(ulimit -n) is too low for $max_conns connections" >&2
     exit 1
 fi
 sources=$(seq -s, -f '127.0.0.%g' 2 $((SOURCES + 1)))
-
-"$LOAD" --self-test >"$WORK/self-test.txt" ||
-    { cat "$WORK/self-test.txt"; echo "bench-libp2p: libp2pload self-test failed" >&2; exit 1; }
-
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-
-start_server() { # $1 = server, $2 = dir; sets SERVER_PID, SERVER_ADDR (host:port), SERVER_ID
-    local line i
-    case $1 in
-        waystone)
-            "$BIN_UNDER_TEST" run --config "$CONFIG" --data-dir "$2/data" 2>"$2/server.log" &
-            SERVER_PID=$!
-            for i in $(seq 1 100); do
-                line=$(grep -m1 'msg=started' "$2/server.log" 2>/dev/null) && break
-                kill -0 "$SERVER_PID" 2>/dev/null || break
-                sleep 0.1
-            done
-            SERVER_ID=$(grep -o 'peer_id=[^ ]*' <<<"${line:-}" | cut -d= -f2 || true)
-            local addr
-            addr=$(grep -o 'libp2p=/ip4/127.0.0.1/tcp/[0-9]*' <<<"${line:-}" | cut -d= -f2 || true)
-            SERVER_ADDR=127.0.0.1:${addr##*/}
-            ;;
-        p2pd)
-            "${CTL[@]}" genkey "$2/p2pd.key" >/dev/null
-            "$P2PD" -q -listen "/unix$2/p.sock" -id "$2/p2pd.key" -hostAddrs=/ip4/127.0.0.1/tcp/0 \
-                -relay=false -relayService=false -natPortMap=false -autonat=false >"$2/server.log" 2>&1 &
-            SERVER_PID=$!
-            for i in $(seq 1 100); do
-                line=$(timeout 5 "${CTL[@]}" -s "/unix$2/p.sock" identify 2>/dev/null) && break
-                kill -0 "$SERVER_PID" 2>/dev/null || break
-                sleep 0.1
-            done
-            SERVER_ID=$(head -n 1 <<<"${line:-}")
-            local addr
-            addr=$(grep -m1 '^/ip4/127.0.0.1/tcp/' <<<"${line:-}" || true)
-            SERVER_ADDR=127.0.0.1:${addr##*/}
-            ;;
-    esac
-    if [ -z "$SERVER_ID" ] || [ "$SERVER_ADDR" = 127.0.0.1: ]; then
-        echo "bench-libp2p: $1 did not start; its output:" >&2
-        tail -n 20 "$2/server.log" >&2 || true
-        exit 1
-    fi
-}
-
-stop_server() {
-    local i
-    kill "$SERVER_PID" 2>/dev/null || true
-    for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
 
 RESULTS=$WORK/results.tsv
 # server conns round conn_per_s cpu_ms_per_conn conn_per_cpu_s rss_kib_per_conn errors held rss_before rss_held
@@ -157,12 +77,6 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-col() { awk -F'\t' -v s="$1" -v n="$2" -v c="$3" '$1 == s && $2 == n && $c != "-" { print $c }' "$RESULTS" | median; }
-total() { awk -F'\t' -v s="$1" -v n="$2" -v c="$3" '$1 == s && $2 == n { t += $c } END { print t + 0 }' "$RESULTS"; }
-minimum() { awk -F'\t' -v s="$1" -v n="$2" -v c="$3" '$1 == s && $2 == n && (m == "" || $c < m) { m = $c } END { print m + 0 }' "$RESULTS"; }
-fmt() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == "-" || v == "") print "-"; else printf "%.*f\n", d, v }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
 
 echo
 echo "libp2p connections (TCP + Noise + Yamux + identify, then held idle), 127.0.0.1, medians of $ROUNDS rounds;" \
@@ -186,7 +100,6 @@ for n in $CONNS; do
     done
 done
 status=0
-has() { [[ " $SERVERS " == *" $1 "* ]]; }
 if has waystone && has p2pd; then
     echo
     echo "| connections | Waystone/p2pd conn/s | Waystone/p2pd handshakes per CPU-s (goal ≥ 2) | Waystone/p2pd RSS per idle conn (goal ≤ 0.33) |"
