@@ -153,6 +153,14 @@ public final class EventLoop {
         return UInt64(clamping: time.tv_sec) &* 1_000_000_000 &+ UInt64(clamping: time.tv_nsec)
     }
 
+    /// CLOCK_REALTIME (wall clock) in nanoseconds since the Unix epoch: for what must survive a restart (log
+    /// timestamps, expiry times saved to disk); intervals use ``nowNanoseconds()``.
+    public static func wallClockNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(clamping: time.tv_sec) &* 1_000_000_000 &+ UInt64(clamping: time.tv_nsec)
+    }
+
     /// Runs `body` on the loop thread after `afterNanoseconds`. Timers due at the same moment fire in the order
     /// they were scheduled.
     @discardableResult

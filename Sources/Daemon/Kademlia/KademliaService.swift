@@ -545,18 +545,11 @@ final class KademliaService: Libp2pService {
 
     // MARK: - Snapshot
 
-    /// Wall-clock nanoseconds (provider expiries are saved in wall-clock time: the monotonic clock restarts).
-    private static func wallNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
-
     /// Saves the routing table and, in full mode, the provider and value records (atomically, mode 0600).
     func saveSnapshot() {
         var snapshot = server.table.snapshot()
         let now = loop.nowNanoseconds()
-        let wall = Self.wallNanoseconds()
+        let wall = EventLoop.wallClockNanoseconds()
         server.providers.expire(now: now)
         snapshot.providers = server.providers.all.map {
             RoutingTableSnapshot.Provider(key: $0.key, provider: $0.info, expires: wall &+ ($0.expires &- now))
@@ -601,7 +594,7 @@ final class KademliaService: Libp2pService {
         }
         metrics.loaded("ok")
         let now = loop.nowNanoseconds()
-        let wall = Self.wallNanoseconds()
+        let wall = EventLoop.wallClockNanoseconds()
         if config.mode == .full {
             for record in snapshot.providers where record.expires > wall {
                 server.providers.add(record.provider, for: record.key, expires: now &+ (record.expires - wall))

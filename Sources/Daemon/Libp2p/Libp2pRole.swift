@@ -180,7 +180,7 @@ final class Libp2pRole: DaemonRole {
     /// ``maxIdentifyBytes``.
     private func advertise(_ addresses: [Multiaddr]) {
         var kept = addresses
-        recordSequence = max(recordSequence + 1, UInt64(max(0, time(nil))))
+        recordSequence = max(recordSequence + 1, EventLoop.wallClockNanoseconds())  // like go: Unix nanoseconds
         let longestObserved = try? Multiaddr("/ip6/::/tcp/65535")  // binary size of any IPv6 TCP address
         while true {
             advertised = kept

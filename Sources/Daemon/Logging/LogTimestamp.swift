@@ -1,16 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import WaystoneRuntime
 
 /// RFC 3339 UTC timestamps with millisecond precision, e.g. `2026-11-21T22:08:50.123Z`.
 public enum LogTimestamp {
     /// Milliseconds since the Unix epoch from `CLOCK_REALTIME`.
     public static func nowMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        Int64(EventLoop.wallClockNanoseconds() / 1_000_000)
     }
 
     /// Formats milliseconds since the epoch (negative values are clamped to the epoch).
