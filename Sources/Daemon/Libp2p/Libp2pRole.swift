@@ -29,7 +29,7 @@ final class Libp2pRole: DaemonRole {
     ]
     /// Protocols accepted on inbound streams (advertised in identify).
     let protocols: [String]
-    private let services: [Libp2pService]
+    private let services: [any Libp2pService]
     /// Upgraded connections by remote peer.
     private var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
     /// Callers of ``connect(to:at:completion:)`` waiting for a dial in progress.
@@ -92,7 +92,7 @@ final class Libp2pRole: DaemonRole {
         config: WaystoneConfig.Libp2pSection, isDefaultListen: Bool, identity: Libp2pPrivateKey, loop: EventLoop,
         metrics: Libp2pMetrics, warn: (String) -> Void, log: @escaping (String, [(String, String)]) -> Void,
         interfaceAddresses: @escaping (UInt16) -> [SocketAddress] = { InterfaceAddresses.all(port: $0) },
-        services: [Libp2pService] = []
+        services: [any Libp2pService] = []
     ) throws(StartError) {
         self.services = services
         protocols = Self.baseProtocols + services.flatMap(\.protocols)

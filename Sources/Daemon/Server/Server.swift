@@ -240,7 +240,7 @@ final class Server {
                 let log: (String, [(String, String)]) -> Void = { [logger] event, fields in
                     logger.log(.info, event, fields)
                 }
-                var services: [Libp2pService] = []
+                var services: [any Libp2pService] = []
                 if config.kademlia.enabled && !config.libp2p.listen.isEmpty {
                     services.append(
                         try KademliaService(
