@@ -364,4 +364,15 @@ enum KadLabError: Error { case timeout }
         #expect(waitUntil(timeout: 5) { server.metric(blocked) == 1 })
         #expect(waitUntil(timeout: 5) { server.role.session(for: client.key.peerID) == nil })
     }
+
+    /// With `kademlia.snapshotSeconds` the table is saved while the node runs, not only at stop.
+    @Test func snapshotsAreSavedPeriodically() throws {
+        let lab = try KadLab()
+        defer { lab.stop() }
+        let dataDir = TempDirectory()
+        let node = try lab.add(dataDir: dataDir.path) { $0.snapshotSeconds = 1 }
+        lab.runner.start()
+        #expect(waitUntil(timeout: 5) { node.metric(#"waystone_kad_snapshot_saves_total{result="ok"}"#) ?? 0 >= 2 })
+        #expect(dataDir.entries().contains(KademliaService.snapshotFileName))
+    }
 }

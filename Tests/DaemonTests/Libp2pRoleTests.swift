@@ -55,6 +55,29 @@ import WaystoneRuntime
         #expect(record.addresses.map(\.bytes) == message.listenAddrs)
     }
 
+    /// The per-connection `libp2p.limits` keys reach every connection's machine: Yamux streams, window ceiling and
+    /// send queues, the per-protocol stream cap and the RSA key size.
+    @Test func connectionLimitsComeFromTheConfig() throws {
+        let runner = try LoopRunner()
+        defer { runner.stop() }
+        var config = WaystoneConfig().libp2p
+        config.listen = ["/ip4/127.0.0.1/tcp/0"]
+        config.limits.maxStreamsPerConnection = 77
+        config.limits.maxStreamWindowBytes = 1 << 20
+        config.limits.maxBufferedBytesPerConnection = 300_000
+        config.limits.maxInboundStreamsPerProtocol = 9
+        config.limits.maxRsaKeyBits = 3072
+        let role = try Libp2pRole(
+            config: config, isDefaultListen: false, identity: Libp2pPrivateKey.generateEd25519(), loop: runner.loop,
+            metrics: Libp2pMetrics(registry: MetricsRegistry()), warn: { _ in }, log: { _, _ in })
+        defer { role.stopAcceptingWork() }
+        #expect(role.yamuxConfig.maxStreams == 77)
+        #expect(role.yamuxConfig.maxStreamWindow == 1 << 20)
+        #expect(role.yamuxConfig.maxQueuedBytesTotal == 300_000 && role.yamuxConfig.maxQueuedBytesPerStream == 300_000)
+        #expect(role.connectionLimits.maxInboundStreamsPerProtocol == 9)
+        #expect(role.connectionLimits.maxRSAKeyBits == 3072)
+    }
+
     /// Public-address filtering used for announcements.
     @Test(arguments: [
         ("/ip4/8.8.8.8/tcp/1", true), ("/ip4/10.1.2.3/tcp/1", false), ("/ip4/100.64.0.1/tcp/1", false),

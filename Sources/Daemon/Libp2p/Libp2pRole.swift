@@ -69,7 +69,7 @@ final class Libp2pRole: DaemonRole {
     /// Bytes all connections hold (socket write queues and what the machines buffer).
     private(set) var bufferedBytes = 0
     private(set) var peerstore: Peerstore
-    private let connectionLimits: ConnectionLimits
+    let connectionLimits: ConnectionLimits
     /// One Noise static key and signed payload for every connection of this process.
     private let noiseIdentity: NoiseLocalIdentity
     /// Reads the host's interface addresses for a port (injectable for tests).
@@ -81,7 +81,7 @@ final class Libp2pRole: DaemonRole {
     private var connectionRate: PerIPRateLimiter
     /// Inbound connections not upgraded yet.
     private var pendingHandshakes = 0
-    private let yamuxConfig: YamuxConfig
+    let yamuxConfig: YamuxConfig
     /// What identify advertises: listen addresses and the signed peer record built from them.
     private var advertised: [Multiaddr] = []
     /// The addresses identify advertises (for services that hand out our own address).
