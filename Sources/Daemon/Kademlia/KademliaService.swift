@@ -71,7 +71,8 @@ final class KademliaService: Libp2pService {
         }
     }
 
-    private var inbound: [StreamKey: InboundStream] = [:]
+    /// Inbound DHT streams by connection, then stream ID (a closing connection drops its own only).
+    private var inbound: [ObjectIdentifier: [UInt32: InboundStream]] = [:]
     private var inboundPerPeer: [PeerID: Int] = [:]
     private var queries: [StreamKey: Query] = [:]
     /// Bytes held in stream buffers per connection (the role counts them against its memory limits).
@@ -177,7 +178,7 @@ final class KademliaService: Libp2pService {
             return
         }
         inboundPerPeer[peer] = open + 1
-        inbound[StreamKey(session: ObjectIdentifier(session), id: id)] = InboundStream(peer: peer)
+        inbound[ObjectIdentifier(session), default: [:]][id] = InboundStream(peer: peer)
     }
 
     func bufferedBytes(of session: Libp2pSession) -> Int { buffered[ObjectIdentifier(session), default: 0] }
@@ -192,7 +193,7 @@ final class KademliaService: Libp2pService {
         let key = StreamKey(session: ObjectIdentifier(session), id: id)
         if let query = queries[key] { return queryData(query, key, bytes) }
         // Taken out while it is worked on (no copy of its buffer per append); answers may re-enter the role.
-        guard var stream = inbound.removeValue(forKey: key), let host else { return }
+        guard var stream = takeInbound(key), let host else { return }
         let before = stream.framer.bufferedByteCount
         stream.framer.append(bytes)
         var failure: String?
@@ -243,9 +244,15 @@ final class KademliaService: Libp2pService {
             release(stream)
         } else {
             count(stream.framer.bufferedByteCount, key)
-            inbound[key] = stream
+            inbound[key.session, default: [:]][key.id] = stream
         }
         updateGauges()
+    }
+
+    private func takeInbound(_ key: StreamKey) -> InboundStream? {
+        guard let stream = inbound[key.session]?.removeValue(forKey: key.id) else { return nil }
+        if inbound[key.session]?.isEmpty == true { inbound[key.session] = nil }
+        return stream
     }
 
     private func release(_ stream: InboundStream) {
@@ -254,7 +261,7 @@ final class KademliaService: Libp2pService {
     }
 
     private func endInbound(_ key: StreamKey, _ session: Libp2pSession) {
-        guard let stream = inbound.removeValue(forKey: key) else { return }
+        guard let stream = takeInbound(key) else { return }
         count(-stream.framer.bufferedByteCount, key)
         release(stream)
         host?.closeStream(session, key.id)
@@ -271,8 +278,8 @@ final class KademliaService: Libp2pService {
 
     func connectionClosed(_ session: Libp2pSession) {
         let sessionID = ObjectIdentifier(session)
-        for key in inbound.keys where key.session == sessionID {
-            if let stream = inbound.removeValue(forKey: key) { release(stream) }
+        if let streams = inbound.removeValue(forKey: sessionID) {
+            for stream in streams.values { release(stream) }
         }
         for (key, query) in queries where key.session == sessionID { finish(query, key, nil, result: "failed") }
         buffered[sessionID] = nil
