@@ -43,7 +43,6 @@ final class KademliaService: Libp2pService {
     private let metrics: KademliaMetrics
     private let log: (String, [(String, String)]) -> Void
     private let snapshotPath: String
-    private let allowPrivateAddresses: Bool
     private let queryTimeout: UInt64
     private var requestRate: PerIPRateLimiter
 
@@ -109,7 +108,6 @@ final class KademliaService: Libp2pService {
         self.loop = loop
         self.metrics = metrics
         self.log = log
-        self.allowPrivateAddresses = allowPrivateAddresses
         snapshotPath = dataDir + "/" + Self.snapshotFileName
         queryTimeout = UInt64(config.queryTimeoutSeconds) * 1_000_000_000
         let allowAll = allowPrivateAddresses
@@ -464,9 +462,7 @@ final class KademliaService: Libp2pService {
         return peer.addresses.first(where: isDialable).map { [$0] } ?? []
     }
 
-    private func isDialable(_ address: Multiaddr) -> Bool {
-        address.ipAddress != nil && address.tcpPort != nil && (allowPrivateAddresses || address.isPublic)
-    }
+    private func isDialable(_ address: Multiaddr) -> Bool { host?.isDialable(address) ?? false }
 
     /// Dials the bootstrap peers (each is verified like any DHT server), then runs a self-lookup and refreshes the
     /// non-empty buckets (one lookup at a time). Later rounds also re-check table entries not heard from for a

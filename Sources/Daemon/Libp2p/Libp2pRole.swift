@@ -518,6 +518,12 @@ final class Libp2pRole: DaemonRole {
     /// The peer's peerstore entry with its signed peer record checked (addresses from the record when it is valid).
     func certifiedEntry(_ peer: PeerID) -> Peerstore.Entry? { peerstore.certify(peer) }
 
+    /// Whether ``connect(to:at:completion:)`` can dial `address`: IP and TCP, and public unless private addresses
+    /// are allowed.
+    func isDialable(_ address: Multiaddr) -> Bool {
+        address.ipAddress != nil && address.tcpPort != nil && (allowPrivateAddresses || address.isPublic)
+    }
+
     /// Whether ``connect(to:at:completion:)`` would start a dial now (not stopped, below the dials in flight).
     var canDial: Bool { !isStopped && dialWaiters.count < Self.maxDialsInFlight }
 
@@ -535,9 +541,8 @@ final class Libp2pRole: DaemonRole {
             dialWaiters[peer]?.waiters.append(completion)
             return
         }
-        guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, let address,
-            allowPrivateAddresses || address.isPublic, let ip = address.ipAddress, let port = address.tcpPort,
-            let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
+        guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, let address, isDialable(address),
+            let ip = address.ipAddress, let port = address.tcpPort, let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
         else { return completion(nil) }
         nextDialToken += 1
         let token = nextDialToken
