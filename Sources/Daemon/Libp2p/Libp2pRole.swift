@@ -542,7 +542,8 @@ final class Libp2pRole: DaemonRole {
             return
         }
         guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, let address, isDialable(address),
-            let ip = address.ipAddress, let port = address.tcpPort, let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
+            let ip = address.ipAddress, let port = address.tcpPort,
+            let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
         else { return completion(nil) }
         nextDialToken += 1
         let token = nextDialToken
