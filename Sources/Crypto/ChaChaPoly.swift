@@ -4,6 +4,10 @@ import COpenSSL
 ///
 /// One instance holds one key and one reusable `EVP_CIPHER_CTX`; each call only re-initialises the nonce.
 /// Use one instance per direction. Not safe for concurrent use.
+///
+/// The pointer-based ``seal(counter:plaintext:into:)`` and ``open(counter:ciphertext:into:)`` allocate nothing:
+/// the nonce lives on the stack and the tag is read from (or written to) the caller's memory. Their output may be
+/// the input itself (in place); partially overlapping input and output are not supported.
 public final class ChaChaPoly: @unchecked Sendable {
     /// The key length in bytes.
     public static let keyLength = 32
@@ -39,27 +43,62 @@ public final class ChaChaPoly: @unchecked Sendable {
         return nonce
     }
 
+    // MARK: Noise, pointer-based (empty associated data)
+
+    /// Noise `ENCRYPT(k, n, "", plaintext)`: writes `ciphertext || tag` (`plaintext.count + 16` bytes) at `out`,
+    /// which may be `plaintext`'s base address.
+    /// - Throws: ``CryptoError/libraryFailure(_:)``.
+    public func seal(counter: UInt64, plaintext: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer)
+        throws(CryptoError)
+    {
+        let failure = Self.withNoiseNonce(counter) { nonceBytes in
+            seal(
+                nonce: nonceBytes, associatedData: UnsafeRawBufferPointer(start: nil, count: 0), plaintext: plaintext,
+                into: out)
+        }
+        if let failure { throw failure }
+    }
+
+    /// Noise `DECRYPT(k, n, "", ciphertext)`: authenticates `ciphertext || tag` and writes the plaintext
+    /// (`ciphertext.count - 16` bytes) at `out`, which may be `ciphertext`'s base address. Returns the plaintext
+    /// length. On failure the bytes at `out` are unspecified.
+    /// - Throws: ``CryptoError/authenticationFailed`` when the input is shorter than a tag or the tag does not
+    ///   verify.
+    public func open(counter: UInt64, ciphertext: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer)
+        throws(CryptoError) -> Int
+    {
+        let failure = Self.withNoiseNonce(counter) { nonceBytes in
+            open(
+                nonce: nonceBytes, associatedData: UnsafeRawBufferPointer(start: nil, count: 0),
+                ciphertext: ciphertext, into: out)
+        }
+        if let failure { throw failure }
+        return ciphertext.count - Self.tagLength
+    }
+
+    // MARK: Arrays
+
     /// Encrypts `plaintext`; returns `ciphertext || tag` (16 bytes longer).
     /// - Throws: ``CryptoError/invalidKeyLength(expected:actual:)`` for a nonce that is not 12 bytes,
     ///   ``CryptoError/libraryFailure(_:)``.
     public func seal(nonce: [UInt8], associatedData: [UInt8], plaintext: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try start(nonce: nonce, encrypt: true, associatedData: associatedData)
-        var out = [UInt8](repeating: 0, count: plaintext.count + Self.tagLength)
-        var written: Int32 = 0
-        if !plaintext.isEmpty {
-            guard Int32(exactly: plaintext.count) != nil,
-                EVP_CipherUpdate(context, &out, &written, plaintext, Int32(plaintext.count)) == 1,
-                Int(written) == plaintext.count
-            else { throw .libraryFailure("EVP_CipherUpdate") }
+        guard nonce.count == Self.nonceLength else {
+            throw .invalidKeyLength(expected: Self.nonceLength, actual: nonce.count)
         }
-        var finalWritten: Int32 = 0
-        let ok = out.withUnsafeMutableBufferPointer { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return false }
-            guard EVP_CipherFinal_ex(context, base + plaintext.count, &finalWritten) == 1 else { return false }
-            return EVP_CIPHER_CTX_ctrl(
-                context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagLength), base + plaintext.count) == 1
+        var failure: CryptoError?
+        let out = [UInt8](unsafeUninitializedCapacity: plaintext.count + Self.tagLength) { buffer, initialized in
+            failure = nonce.withUnsafeBytes { nonce in
+                associatedData.withUnsafeBytes { associatedData in
+                    plaintext.withUnsafeBytes { plaintext in
+                        seal(
+                            nonce: nonce, associatedData: associatedData, plaintext: plaintext,
+                            into: UnsafeMutableRawPointer(buffer.baseAddress!))
+                    }
+                }
+            }
+            initialized = failure == nil ? buffer.count : 0
         }
-        guard ok else { throw .libraryFailure("EVP_CipherFinal_ex") }
+        if let failure { throw failure }
         return out
     }
 
@@ -68,30 +107,25 @@ public final class ChaChaPoly: @unchecked Sendable {
     ///   verify; ``CryptoError/invalidKeyLength(expected:actual:)`` for a nonce that is not 12 bytes.
     public func open(nonce: [UInt8], associatedData: [UInt8], ciphertext: [UInt8]) throws(CryptoError) -> [UInt8] {
         guard ciphertext.count >= Self.tagLength else { throw .authenticationFailed }
-        let bodyLength = ciphertext.count - Self.tagLength
-        guard Int32(exactly: ciphertext.count) != nil else { throw .authenticationFailed }
-        try start(nonce: nonce, encrypt: false, associatedData: associatedData)
-        var out = [UInt8](repeating: 0, count: bodyLength + Self.tagLength)
-        let ok = ciphertext.withUnsafeBufferPointer { input -> Bool in
-            guard let inBase = input.baseAddress else { return false }
-            return out.withUnsafeMutableBufferPointer { output -> Bool in
-                guard let outBase = output.baseAddress else { return false }
-                var written: Int32 = 0
-                if bodyLength > 0 {
-                    guard EVP_CipherUpdate(context, outBase, &written, inBase, Int32(bodyLength)) == 1,
-                        Int(written) == bodyLength
-                    else { return false }
-                }
-                var tag = Array(input[bodyLength...])
-                guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagLength), &tag) == 1 else {
-                    return false
-                }
-                var finalWritten: Int32 = 0
-                return EVP_CipherFinal_ex(context, outBase + bodyLength, &finalWritten) == 1
-            }
+        guard nonce.count == Self.nonceLength else {
+            throw .invalidKeyLength(expected: Self.nonceLength, actual: nonce.count)
         }
-        guard ok else { throw .authenticationFailed }
-        out.removeLast(Self.tagLength)
+        let length = ciphertext.count - Self.tagLength
+        var failure: CryptoError?
+        // At least one byte of capacity, so the output pointer exists for an empty plaintext too.
+        let out = [UInt8](unsafeUninitializedCapacity: max(length, 1)) { buffer, initialized in
+            failure = nonce.withUnsafeBytes { nonce in
+                associatedData.withUnsafeBytes { associatedData in
+                    ciphertext.withUnsafeBytes { ciphertext in
+                        open(
+                            nonce: nonce, associatedData: associatedData, ciphertext: ciphertext,
+                            into: UnsafeMutableRawPointer(buffer.baseAddress!))
+                    }
+                }
+            }
+            initialized = failure == nil ? length : 0
+        }
+        if let failure { throw failure }
         return out
     }
 
@@ -105,18 +139,81 @@ public final class ChaChaPoly: @unchecked Sendable {
         try open(nonce: Self.noiseNonce(counter), associatedData: associatedData, ciphertext: ciphertext)
     }
 
-    private func start(nonce: [UInt8], encrypt: Bool, associatedData: [UInt8]) throws(CryptoError) {
-        guard nonce.count == Self.nonceLength else {
-            throw .invalidKeyLength(expected: Self.nonceLength, actual: nonce.count)
+    // MARK: Core
+
+    /// Calls `body` with the Noise nonce for `counter` on the stack (``noiseNonce(_:)`` without an allocation).
+    private static func withNoiseNonce<R>(_ counter: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        // Homogeneous tuples are laid out contiguously: 4 zero bytes, then the counter little-endian.
+        var nonce = (
+            UInt32(0), UInt32(truncatingIfNeeded: counter).littleEndian,
+            UInt32(truncatingIfNeeded: counter >> 32).littleEndian
+        )
+        return withUnsafeBytes(of: &nonce, body)
+    }
+
+    /// Encrypts into `out` (`plaintext.count + 16` bytes); `nonce` is 12 bytes. Returns the failure, if any.
+    private func seal(
+        nonce: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer, plaintext: UnsafeRawBufferPointer,
+        into out: UnsafeMutableRawPointer
+    ) -> CryptoError? {
+        if let failure = start(nonce: nonce, encrypt: true, associatedData: associatedData) { return failure }
+        let count = plaintext.count
+        let output = out.assumingMemoryBound(to: UInt8.self)
+        if count > 0 {
+            var written: Int32 = 0
+            guard let input = plaintext.baseAddress, let length = Int32(exactly: count),
+                EVP_CipherUpdate(context, output, &written, input.assumingMemoryBound(to: UInt8.self), length) == 1,
+                written == length
+            else { return .libraryFailure("EVP_CipherUpdate") }
         }
-        guard EVP_CipherInit_ex(context, nil, nil, nil, nonce, encrypt ? 1 : 0) == 1 else {
-            throw .libraryFailure("EVP_CipherInit_ex")
+        var finalWritten: Int32 = 0
+        guard EVP_CipherFinal_ex(context, output + count, &finalWritten) == 1,
+            EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagLength), out + count) == 1
+        else { return .libraryFailure("EVP_CipherFinal_ex") }
+        return nil
+    }
+
+    /// Decrypts `ciphertext || tag` into `out` (`ciphertext.count - 16` bytes); the tag is read where it lies.
+    private func open(
+        nonce: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer, ciphertext: UnsafeRawBufferPointer,
+        into out: UnsafeMutableRawPointer
+    ) -> CryptoError? {
+        guard ciphertext.count >= Self.tagLength, let input = ciphertext.baseAddress,
+            Int32(exactly: ciphertext.count) != nil
+        else { return .authenticationFailed }
+        if let failure = start(nonce: nonce, encrypt: false, associatedData: associatedData) { return failure }
+        let length = ciphertext.count - Self.tagLength
+        let output = out.assumingMemoryBound(to: UInt8.self)
+        if length > 0 {
+            var written: Int32 = 0
+            guard
+                EVP_CipherUpdate(
+                    context, output, &written, input.assumingMemoryBound(to: UInt8.self), Int32(length)) == 1,
+                Int(written) == length
+            else { return .authenticationFailed }
         }
-        if !associatedData.isEmpty {
+        // SET_TAG copies the tag; OpenSSL does not write through the pointer.
+        let tag = UnsafeMutableRawPointer(mutating: input + length)
+        var finalWritten: Int32 = 0
+        guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagLength), tag) == 1,
+            EVP_CipherFinal_ex(context, output + length, &finalWritten) == 1
+        else { return .authenticationFailed }
+        return nil
+    }
+
+    private func start(nonce: UnsafeRawBufferPointer, encrypt: Bool, associatedData: UnsafeRawBufferPointer)
+        -> CryptoError?
+    {
+        guard let nonceBase = nonce.baseAddress,
+            EVP_CipherInit_ex(
+                context, nil, nil, nil, nonceBase.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0) == 1
+        else { return .libraryFailure("EVP_CipherInit_ex") }
+        if let base = associatedData.baseAddress, !associatedData.isEmpty {
             var written: Int32 = 0
             guard let count = Int32(exactly: associatedData.count),
-                EVP_CipherUpdate(context, nil, &written, associatedData, count) == 1
-            else { throw .libraryFailure("EVP_CipherUpdate(aad)") }
+                EVP_CipherUpdate(context, nil, &written, base.assumingMemoryBound(to: UInt8.self), count) == 1
+            else { return .libraryFailure("EVP_CipherUpdate(aad)") }
         }
+        return nil
     }
 }
