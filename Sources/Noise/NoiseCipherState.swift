@@ -58,4 +58,46 @@ public struct NoiseCipherState: Sendable {
         nonce += 1
         return out
     }
+
+    /// `EncryptWithAd` with empty associated data, allocation-free: writes `ciphertext || tag`
+    /// (`plaintext.count + 16` bytes) at `out`, which may be `plaintext`'s base address. Without a key, copies
+    /// `plaintext` to `out` (`plaintext.count` bytes).
+    /// - Throws: ``NoiseError/nonceExhausted`` at nonce 2^64 − 1.
+    public mutating func encrypt(_ plaintext: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer)
+        throws(NoiseError)
+    {
+        guard let cipher else {
+            if let base = plaintext.baseAddress { out.copyMemory(from: base, byteCount: plaintext.count) }
+            return
+        }
+        guard nonce < UInt64.max else { throw .nonceExhausted }
+        do {
+            try cipher.seal(counter: nonce, plaintext: plaintext, into: out)
+        } catch {
+            throw .crypto(error)
+        }
+        nonce += 1
+    }
+
+    /// `DecryptWithAd` with empty associated data, allocation-free: writes the plaintext
+    /// (`ciphertext.count - 16` bytes) at `out`, which may be `ciphertext`'s base address, and returns its length.
+    /// Without a key, copies `ciphertext` to `out`. The nonce advances only on success.
+    /// - Throws: ``NoiseError/decryptionFailed``, ``NoiseError/nonceExhausted``.
+    public mutating func decrypt(_ ciphertext: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer)
+        throws(NoiseError) -> Int
+    {
+        guard let cipher else {
+            if let base = ciphertext.baseAddress { out.copyMemory(from: base, byteCount: ciphertext.count) }
+            return ciphertext.count
+        }
+        guard nonce < UInt64.max else { throw .nonceExhausted }
+        let count: Int
+        do {
+            count = try cipher.open(counter: nonce, ciphertext: ciphertext, into: out)
+        } catch {
+            throw .decryptionFailed
+        }
+        nonce += 1
+        return count
+    }
 }
