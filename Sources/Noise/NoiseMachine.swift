@@ -28,7 +28,7 @@ public struct NoiseOutput: Equatable, Sendable {
 
 /// The libp2p `/noise` security handshake and transport as a sans-IO state machine.
 ///
-/// Bytes in (``receive(_:)``), bytes out, events. Handshake payloads carry the identity key and its signature over
+/// Bytes in (``receive(_:)``, or ``receive(_:appendingPlaintextTo:)`` without copies), bytes out, events. Handshake payloads carry the identity key and its signature over
 /// `"noise-libp2p-static-key:" || static key`; no extensions are sent (no early muxer negotiation). Bytes that arrive
 /// right behind the last handshake message are decrypted in the same call.
 public struct NoiseMachine: Sendable {
@@ -139,25 +139,38 @@ public struct NoiseMachine: Sendable {
         return output
     }
 
-    /// Feeds bytes from the connection (any split, one byte at a time included).
+    /// Feeds bytes from the connection (any split, one byte at a time included); decrypted application bytes come
+    /// back in ``NoiseOutput/decryptedPlaintext``.
     public mutating func receive(_ bytes: [UInt8]) -> NoiseOutput {
+        var plaintext: [UInt8] = []
+        var output = bytes.withUnsafeBytes { receive($0, appendingPlaintextTo: &plaintext) }
+        output.decryptedPlaintext = plaintext
+        return output
+    }
+
+    /// Feeds bytes from the connection (any split, one byte at a time included), appending decrypted application
+    /// bytes to `plaintext` (``NoiseOutput/decryptedPlaintext`` stays empty).
+    ///
+    /// Complete frames are decrypted straight from `bytes` into `plaintext`'s tail; only a partial trailing frame is
+    /// copied and kept for the next call. A caller that empties `plaintext` with `removeAll(keepingCapacity: true)`
+    /// between reads allocates nothing per call once the buffers have grown. A frame that fails to decrypt adds
+    /// nothing; frames before it in the same call are kept.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, appendingPlaintextTo plaintext: inout [UInt8])
+        -> NoiseOutput
+    {
         var output = start()
         guard state != .failed else { return output }
-        decoder.append(bytes)
-        while state != .failed, let frame = decoder.next() {
-            do throws(NoiseError) {
-                switch state {
-                case .handshaking:
-                    try handleHandshakeFrame(frame, into: &output)
-                case .established:
-                    guard var channel else { throw .invalidState }
-                    output.decryptedPlaintext += try channel.open(frame: frame)
-                    self.channel = channel
-                case .failed:
-                    break
+        var offset = 0
+        while state != .failed, let frame = decoder.next(in: bytes, from: &offset) {
+            switch frame {
+            case .input(let range):
+                handleFrame(UnsafeRawBufferPointer(rebasing: bytes[range]), plaintext: &plaintext, into: &output)
+            case .buffered:
+                var buffered = decoder.takeBuffered()
+                buffered.withUnsafeBytes { frame in
+                    handleFrame(UnsafeRawBufferPointer(rebasing: frame[2...]), plaintext: &plaintext, into: &output)
                 }
-            } catch {
-                fail(error, into: &output)
+                if state != .failed { decoder.recycle(&buffered) }
             }
         }
         return output
@@ -167,10 +180,48 @@ public struct NoiseMachine: Sendable {
     /// - Throws: ``NoiseError/invalidState`` before the handshake completes or after a failure,
     ///   ``NoiseError/nonceExhausted``.
     public mutating func seal(_ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
-        guard state == .established, var channel else { throw .invalidState }
-        let out = try channel.seal(plaintext)
-        self.channel = channel
+        var out: [UInt8] = []
+        let failure = plaintext.withUnsafeBytes { bytes -> NoiseError? in
+            do throws(NoiseError) {
+                try seal(bytes, appendingTo: &out)
+            } catch {
+                return error
+            }
+            return nil
+        }
+        if let failure { throw failure }
         return out
+    }
+
+    /// Seals application bytes into transport frames (at most 65519 plaintext bytes each) appended to `out`, each
+    /// chunk encrypted straight into `out`'s tail (``NoiseSecureChannel/seal(_:appendingTo:)``). On failure `out`
+    /// keeps its former bytes.
+    /// - Throws: ``NoiseError/invalidState`` before the handshake completes or after a failure,
+    ///   ``NoiseError/nonceExhausted``.
+    public mutating func seal(_ plaintext: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws(NoiseError) {
+        guard state == .established, var channel else { throw .invalidState }
+        try channel.seal(plaintext, appendingTo: &out)
+        self.channel = channel
+    }
+
+    /// One complete frame body: a handshake message, or a transport frame decrypted onto `plaintext`.
+    private mutating func handleFrame(
+        _ body: UnsafeRawBufferPointer, plaintext: inout [UInt8], into output: inout NoiseOutput
+    ) {
+        do throws(NoiseError) {
+            switch state {
+            case .handshaking:
+                try handleHandshakeFrame(Array(body), into: &output)
+            case .established:
+                guard channel != nil else { throw .invalidState }
+                // In place: the nonce advances only on success, and a failure drops the channel anyway.
+                try channel!.open(frame: body, appendingTo: &plaintext)
+            case .failed:
+                break
+            }
+        } catch {
+            fail(error, into: &output)
+        }
     }
 
     private mutating func handleHandshakeFrame(_ frame: [UInt8], into output: inout NoiseOutput) throws(NoiseError) {

@@ -1,10 +1,17 @@
+import Crypto
+
 /// The libp2p Noise transport after the handshake: 2-byte big-endian length-prefixed frames, each one
 /// ChaChaPoly message of at most 65535 bytes (at most 65519 bytes of plaintext).
+///
+/// The pointer-based ``seal(_:appendingTo:)`` and ``open(frame:appendingTo:)`` encrypt and decrypt straight into
+/// the caller's buffer (one pass over each payload byte, no temporaries).
 public struct NoiseSecureChannel: Sendable {
     /// The largest frame body (a Noise message).
     public static let maxFrameLength = 65535
     /// The most plaintext sealed into one frame (go's `MaxPlaintextLength`).
-    public static let maxPlaintextPerFrame = maxFrameLength - 16
+    public static let maxPlaintextPerFrame = maxFrameLength - ChaChaPoly.tagLength
+    /// Length prefix and tag: what a frame adds to its plaintext.
+    public static let frameOverhead = 2 + ChaChaPoly.tagLength
 
     private var sender: NoiseCipherState
     private var receiver: NoiseCipherState
@@ -15,68 +22,109 @@ public struct NoiseSecureChannel: Sendable {
         self.receiver = receive
     }
 
+    /// The wire length of `count` plaintext bytes once sealed: 18 bytes more per frame, nothing for 0 bytes.
+    public static func sealedLength(_ count: Int) -> Int {
+        count + (count + maxPlaintextPerFrame - 1) / maxPlaintextPerFrame * frameOverhead
+    }
+
+    /// Seals `plaintext` into as many frames as needed (none for empty input), length prefixes included, appended
+    /// to `out`: `out` grows once by ``sealedLength(_:)`` and each chunk is encrypted straight into its frame.
+    /// On failure `out` keeps its former bytes.
+    /// - Throws: ``NoiseError/nonceExhausted``.
+    public mutating func seal(_ plaintext: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws(NoiseError) {
+        guard !plaintext.isEmpty else { return }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: Self.sealedLength(plaintext.count)))
+        let failure = out.withUnsafeMutableBytes { buffer -> NoiseError? in
+            var position = start
+            var offset = 0
+            while offset < plaintext.count {
+                let length = min(Self.maxPlaintextPerFrame, plaintext.count - offset)
+                let bodyLength = length + ChaChaPoly.tagLength
+                buffer[position] = UInt8(truncatingIfNeeded: bodyLength >> 8)
+                buffer[position + 1] = UInt8(truncatingIfNeeded: bodyLength)
+                do throws(NoiseError) {
+                    try sender.encrypt(
+                        UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + length)]),
+                        into: buffer.baseAddress! + position + 2)
+                } catch {
+                    return error
+                }
+                position += 2 + bodyLength
+                offset += length
+            }
+            return nil
+        }
+        if let failure {
+            out.removeLast(out.count - start)
+            throw failure
+        }
+    }
+
     /// Seals `plaintext` into as many frames as needed (none for empty input), length prefixes included.
     /// - Throws: ``NoiseError/nonceExhausted``.
     public mutating func seal(_ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(plaintext.count + (plaintext.count / Self.maxPlaintextPerFrame + 1) * 18)
-        var start = plaintext.startIndex
-        while start < plaintext.endIndex {
-            let end = min(start + Self.maxPlaintextPerFrame, plaintext.endIndex)
-            let body = try sender.encrypt(associatedData: [], plaintext: Array(plaintext[start..<end]))
-            NoiseFrameDecoder.appendFrame(body, to: &out)
-            start = end
+        let failure = plaintext.withUnsafeBytes { bytes -> NoiseError? in
+            do throws(NoiseError) {
+                try seal(bytes, appendingTo: &out)
+            } catch {
+                return error
+            }
+            return nil
         }
+        if let failure { throw failure }
         return out
+    }
+
+    /// Opens one frame body (without its length prefix), appending its plaintext to `out`: decrypted straight into
+    /// `out`'s new tail. On failure `out` keeps its former bytes and the nonce does not advance.
+    /// - Throws: ``NoiseError/decryptionFailed``, ``NoiseError/nonceExhausted``.
+    public mutating func open(frame body: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws(NoiseError) {
+        let length = receiver.hasKey ? body.count - ChaChaPoly.tagLength : body.count
+        guard length > 0 else {
+            // Nothing to write (an empty message, or too short to authenticate): any address serves as the output.
+            var scratch: UInt8 = 0
+            let failure = withUnsafeMutableBytes(of: &scratch) { scratch -> NoiseError? in
+                do throws(NoiseError) {
+                    _ = try receiver.decrypt(body, into: scratch.baseAddress!)
+                } catch {
+                    return error
+                }
+                return nil
+            }
+            if let failure { throw failure }
+            return
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        let failure = out.withUnsafeMutableBytes { buffer -> NoiseError? in
+            do throws(NoiseError) {
+                _ = try receiver.decrypt(body, into: buffer.baseAddress! + start)
+            } catch {
+                return error
+            }
+            return nil
+        }
+        if let failure {
+            out.removeLast(length)
+            throw failure
+        }
     }
 
     /// Opens one frame body (without its length prefix).
     /// - Throws: ``NoiseError/decryptionFailed``, ``NoiseError/nonceExhausted``.
     public mutating func open(frame body: [UInt8]) throws(NoiseError) -> [UInt8] {
-        try receiver.decrypt(associatedData: [], ciphertext: body)
-    }
-}
-
-/// Splits a byte stream into 2-byte big-endian length-prefixed frames. Holds at most one partial frame
-/// (≤ 65537 bytes) between calls once every complete frame has been taken.
-struct NoiseFrameDecoder: Sendable {
-    private var buffer: [UInt8] = []
-    private var offset = 0
-
-    /// Bytes held that do not yet form a complete frame (or frames not taken yet).
-    var bufferedCount: Int { buffer.count - offset }
-
-    mutating func append(_ bytes: [UInt8]) {
-        if offset > 0 {
-            buffer.removeFirst(offset)
-            offset = 0
+        var out: [UInt8] = []
+        let failure = body.withUnsafeBytes { bytes -> NoiseError? in
+            do throws(NoiseError) {
+                try open(frame: bytes, appendingTo: &out)
+            } catch {
+                return error
+            }
+            return nil
         }
-        buffer += bytes
-    }
-
-    /// The next complete frame body, or `nil` if more bytes are needed.
-    mutating func next() -> [UInt8]? {
-        guard buffer.count - offset >= 2 else { return nil }
-        let length = Int(buffer[offset]) << 8 | Int(buffer[offset + 1])
-        guard buffer.count - offset - 2 >= length else { return nil }
-        let body = Array(buffer[(offset + 2)..<(offset + 2 + length)])
-        offset += 2 + length
-        if offset == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            offset = 0
-        }
-        return body
-    }
-
-    mutating func reset() {
-        buffer = []
-        offset = 0
-    }
-
-    /// Appends `uint16_be(body.count) || body`; `body` must be at most 65535 bytes.
-    static func appendFrame(_ body: [UInt8], to out: inout [UInt8]) {
-        out.append(UInt8(truncatingIfNeeded: body.count >> 8))
-        out.append(UInt8(truncatingIfNeeded: body.count))
-        out += body
+        if let failure { throw failure }
+        return out
     }
 }
