@@ -14,7 +14,8 @@ private func randomBytes(_ generator: inout SeededGenerator) -> (Int) -> [UInt8]
     return source
 }
 
-private struct Pair {
+/// A dialer and a listener with seeded Noise keys (also used by NoiseZeroCopyTests).
+struct Pair {
     let dialerIdentity = Libp2pPrivateKey.generateEd25519()
     let listenerIdentity = Libp2pPrivateKey.generateEd25519()
     var dialer: NoiseMachine

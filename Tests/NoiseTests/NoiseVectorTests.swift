@@ -158,6 +158,48 @@ private func key(_ hex: String) throws -> X25519PrivateKey {
         #expect(try initiator.receive(toInitiator).decryptedPlaintext == Hex.decode(try #require(m[4].plaintext_hex)))
     }
 
+    /// The transcript's transport frames through the pointer-based seal and receive, byte for byte; an empty
+    /// message (a 16-byte frame, sealed here with the transcript's key) adds no plaintext but uses its nonce.
+    @Test func transcriptThroughPointerAPIs() throws {
+        let p = try Parties()
+        let t = try #require(p.vectors.transcripts["without_extensions"])
+        let m = t.messages
+        var initiator = try p.initiator()
+        var responder = try p.responder()
+        let three = initiator.receive(responder.receive(initiator.start().bytesToSend).bytesToSend).bytesToSend
+        var toResponder: [UInt8] = []
+        try Hex.decode(try #require(m[3].plaintext_hex)).withUnsafeBytes {
+            try initiator.seal($0, appendingTo: &toResponder)
+        }
+        #expect(Hex.encode(toResponder) == m[3].wire_hex)
+        // Message 3 and the first frame in one read, as a dialer sends them.
+        var plaintext: [UInt8] = []
+        let done = (three + toResponder).withUnsafeBytes { responder.receive($0, appendingPlaintextTo: &plaintext) }
+        #expect(done.event == .handshakeComplete(p.initiatorIdentity.peerID))
+        #expect(done.decryptedPlaintext.isEmpty)
+        #expect(Hex.encode(plaintext) == m[3].plaintext_hex)
+
+        var toInitiator: [UInt8] = []
+        try Hex.decode(try #require(m[4].plaintext_hex)).withUnsafeBytes {
+            try responder.seal($0, appendingTo: &toInitiator)
+        }
+        #expect(Hex.encode(toInitiator) == m[4].wire_hex)
+
+        var reference = try NoiseCipherState(key: Hex.decode(t.cipher_key_responder_to_initiator_hex))
+        let first = try reference.encrypt(associatedData: [], plaintext: Hex.decode(try #require(m[4].plaintext_hex)))
+        var framed: [UInt8] = []
+        NoiseFrameDecoder.appendFrame(first, to: &framed)
+        #expect(Hex.encode(framed) == m[4].wire_hex)
+        var wire: [UInt8] = []
+        NoiseFrameDecoder.appendFrame(try reference.encrypt(associatedData: [], plaintext: []), to: &wire)
+        NoiseFrameDecoder.appendFrame(try reference.encrypt(associatedData: [], plaintext: [5, 6]), to: &wire)
+        #expect(wire.count == 2 + 16 + 2 + 18)
+        plaintext.removeAll(keepingCapacity: true)
+        let out = (toInitiator + wire).withUnsafeBytes { initiator.receive($0, appendingPlaintextTo: &plaintext) }
+        #expect(out == NoiseOutput())
+        #expect(plaintext == (try Hex.decode(try #require(m[4].plaintext_hex))) + [5, 6])
+    }
+
     /// Cipher keys of the split, from the generic handshake layer.
     @Test func splitKeysMatch() throws {
         let p = try Parties()
