@@ -20,8 +20,13 @@ struct NoiseFrameDecoder: Sendable {
     /// a partial trailing frame carried.
     mutating func next(in bytes: UnsafeRawBufferPointer, from offset: inout Int) -> Frame? {
         while !partial.isEmpty {
-            let missing =
-                partial.count < 2 ? 2 - partial.count : 2 + (Int(partial[0]) << 8 | Int(partial[1])) - partial.count
+            var missing = 2 - partial.count
+            if missing <= 0 {
+                let total = 2 + (Int(partial[0]) << 8 | Int(partial[1]))
+                // Room for exactly this frame, rather than doubling past 64 KiB while it trickles in.
+                if partial.capacity < total { partial.reserveCapacity(total) }
+                missing = total - partial.count
+            }
             if missing == 0 { return .buffered }
             guard offset < bytes.count else { return nil }
             let take = min(missing, bytes.count - offset)
