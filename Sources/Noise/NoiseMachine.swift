@@ -2,35 +2,12 @@ import Crypto
 import Libp2pCore
 import Wire
 
-/// What the machine reports after an event.
-public enum NoiseEvent: Equatable, Sendable {
-    /// The handshake finished; the remote's identity is verified.
-    case handshakeComplete(PeerID)
-    /// The session failed; close the connection. Later input is ignored.
-    case failed(NoiseError)
-}
-
-/// The result of feeding the machine.
-public struct NoiseOutput: Equatable, Sendable {
-    /// Bytes to write to the connection, in order.
-    public var bytesToSend: [UInt8] = []
-    /// Decrypted application bytes, in order.
-    public var decryptedPlaintext: [UInt8] = []
-    /// At most one event: a failure wins over a completion in the same call.
-    public var event: NoiseEvent?
-
-    public init(bytesToSend: [UInt8] = [], decryptedPlaintext: [UInt8] = [], event: NoiseEvent? = nil) {
-        self.bytesToSend = bytesToSend
-        self.decryptedPlaintext = decryptedPlaintext
-        self.event = event
-    }
-}
-
 /// The libp2p `/noise` security handshake and transport as a sans-IO state machine.
 ///
-/// Bytes in (``receive(_:)``, or ``receive(_:appendingPlaintextTo:)`` without copies), bytes out, events. Handshake payloads carry the identity key and its signature over
-/// `"noise-libp2p-static-key:" || static key`; no extensions are sent (no early muxer negotiation). Bytes that arrive
-/// right behind the last handshake message are decrypted in the same call.
+/// Bytes in (``receive(_:)``, or ``receive(_:appendingPlaintextTo:)`` without copies), bytes out, events. Handshake
+/// payloads carry the identity key and its signature over `"noise-libp2p-static-key:" || static key`; no extensions
+/// are sent (no early muxer negotiation). Bytes that arrive right behind the last handshake message are decrypted in
+/// the same call.
 public struct NoiseMachine: Sendable {
     private enum State: Sendable {
         case handshaking
@@ -293,33 +270,5 @@ public struct NoiseMachine: Sendable {
         handshake = nil
         decoder.reset()
         output.event = .failed(error)
-    }
-}
-
-/// This node's side of the libp2p Noise handshake that does not change between connections: a static X25519 key
-/// and the payload carrying the identity key and its signature over that static key. Preparing it once saves a key
-/// generation and a signature per handshake (rust-libp2p keeps one static key per transport; forward secrecy comes
-/// from the per-connection ephemeral keys).
-public struct NoiseLocalIdentity: Sendable {
-    public let staticKey: X25519PrivateKey
-    /// The encoded handshake payload.
-    public let payload: [UInt8]
-
-    public init(identity: Libp2pPrivateKey, staticKey: X25519PrivateKey) {
-        self.staticKey = staticKey
-        let signature = identity.sign(NoiseHandshakePayload.signedMessage(staticKey: staticKey.publicKey))
-        payload =
-            NoiseHandshakePayload(identityKey: identity.publicKey.protobufBytes, identitySignature: signature).bytes
-    }
-
-    /// With a fresh static key from `randomBytes` (asked for 32 bytes).
-    public init(identity: Libp2pPrivateKey, randomBytes: (Int) -> [UInt8]) throws(NoiseError) {
-        do {
-            self.init(
-                identity: identity,
-                staticKey: try X25519PrivateKey(rawRepresentation: randomBytes(X25519PrivateKey.byteCount)))
-        } catch {
-            throw .crypto(error)
-        }
     }
 }
