@@ -25,6 +25,9 @@ public final class TCPConnection: LoopHandler {
     public var onClose: ((TCPConnection, RuntimeError?) -> Void)?
     /// The write queue emptied.
     public var onDrained: ((TCPConnection) -> Void)?
+    /// The write queue, after being over `highWaterMark`, fell to the low-water mark (`highWaterMark / 2`):
+    /// producers that held back may write again. Called before `onDrained` when both apply.
+    public var onWritable: ((TCPConnection) -> Void)?
     /// Above this many queued bytes reading pauses, until the queue is at most `highWaterMark / 2`.
     public var highWaterMark: Int = TCPConnection.defaultHighWaterMark {
         didSet { updateBackpressure() }
@@ -48,8 +51,9 @@ public final class TCPConnection: LoopHandler {
     private var shutdownAfterFlush = false
     private var writeShut = false
     private var currentInterest: UInt32 = 0
-    /// True while reading is paused because the write queue is over the high-water mark.
-    private(set) var isBackpressured = false
+    /// True while the write queue is over the high-water mark (reading is paused), until it is back at the low-water
+    /// mark (`highWaterMark / 2`, when `onWritable` runs).
+    public private(set) var isBackpressured = false
 
     /// Largest chunk that further small writes are appended to instead of starting a new chunk.
     private static let coalesceLimit = 16 * 1024
@@ -181,6 +185,7 @@ public final class TCPConnection: LoopHandler {
         let callback = onClose
         onRead = nil
         onDrained = nil
+        onWritable = nil
         onClose = nil
         loop.deferToLoop { [self] in callback?(self, error) }
     }
@@ -285,6 +290,9 @@ public final class TCPConnection: LoopHandler {
             isBackpressured = true
         } else if isBackpressured && queuedBytes <= highWaterMark / 2 {
             isBackpressured = false
+            updateInterest()
+            onWritable?(self)
+            return
         }
         updateInterest()
     }

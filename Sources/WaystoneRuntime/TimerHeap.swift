@@ -2,6 +2,9 @@
 public struct TimerHandle: Hashable, Sendable {
     /// The timer's sequence number (unique per loop).
     let sequence: UInt64
+
+    /// A handle with a given sequence number: for schedulers other than `EventLoop` (virtual clocks in tests).
+    public init(sequence: UInt64) { self.sequence = sequence }
 }
 
 /// A binary min-heap of timers keyed by (deadline, sequence), so timers with equal deadlines fire in the order they

@@ -4,8 +4,9 @@ public enum YamuxEvent: Sendable, Equatable {
     case streamOpened(UInt32)
     /// The peer accepted a stream we opened.
     case streamAccepted(UInt32)
-    /// Stream payload. Call `consumed(_:count:now:)` once the application has taken it, to reopen the window.
-    case data(UInt32, [UInt8])
+    /// Stream payload, a slice of the bytes given to `receive` (no copy). Call `consumed(_:count:now:)` once the
+    /// application has taken it, to reopen the window.
+    case data(UInt32, ArraySlice<UInt8>)
     /// The peer half-closed the stream (FIN): no more data will arrive on it.
     case streamClosedByPeer(UInt32)
     /// A stream the peer opened was refused with RST: `maxStreams` open already (or GoAway sent).

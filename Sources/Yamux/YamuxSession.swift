@@ -16,14 +16,23 @@ public enum YamuxRole: Sendable {
 /// target doubles, up to `maxStreamWindow`. The RTT comes from our own pings, so no ping, no tuning.
 ///
 /// Outbound data waits in a bounded per-stream queue until the peer's window allows it; it never exceeds that window.
+/// Streams with something to send sit in a ready queue that `pendingOutput` serves one frame per stream in turn, so
+/// one bulk stream cannot starve the others. A write into an empty queue with an open window is framed straight into
+/// the output (one copy). While ``holdsData`` is set (the transport below is backed up), stream data stays queued;
+/// control frames still go out.
 public struct YamuxSession: Sendable {
     public let role: YamuxRole
     public let config: YamuxConfig
 
     private var streams: [UInt32: YamuxStream] = [:]
+    /// Streams that may send (data and window, or a pending FIN), served round-robin from `readyHead`.
+    private var ready: [UInt32] = []
+    private var readyHead = 0
     private var nextStreamID: UInt32
     private var output: [UInt8] = []
     private var totalQueued = 0
+    /// Outbound streams not yet ACKed by the peer.
+    private var unacknowledged = 0
     /// Sum of the streams' receive window targets (bounded by `maxSessionReceiveWindow` for auto-tuning).
     private var totalReceiveWindow: UInt64 = 0
 
@@ -49,6 +58,10 @@ public struct YamuxSession: Sendable {
     private var keepAlivePing: UInt32?
     /// Latest measured round-trip time in nanoseconds, 0 until a ping came back.
     public private(set) var rtt: UInt64 = 0
+
+    /// While true, queued stream data is not moved into ``pendingOutput()`` (set it while the socket's write queue is
+    /// above its high-water mark; clear it when the socket drains). Writes still queue up to the limits.
+    public var holdsData = false
 
     /// Set once a protocol error ended the session.
     public private(set) var failure: YamuxError?
@@ -78,6 +91,11 @@ public struct YamuxSession: Sendable {
     public var pendingOutputCount: Int { output.count }
     /// Bytes queued by `write` on all streams, waiting for the peer's windows.
     public var queuedBytesTotal: Int { totalQueued }
+    /// How many bytes `write` would accept on `id` now (the smaller of its own and the session's queue room).
+    public func writeRoom(of id: UInt32) -> Int? {
+        guard let stream = streams[id], !stream.finQueued else { return nil }
+        return max(0, min(config.maxQueuedBytesPerStream - stream.queuedCount, config.maxQueuedBytesTotal - totalQueued))
+    }
 
     // MARK: - Commands
 
@@ -86,8 +104,7 @@ public struct YamuxSession: Sendable {
         guard failure == nil, !goAwaySent else { throw .sessionClosed }
         guard goAwayReceived == nil else { throw .goAwayReceived }
         guard streams.count < config.maxStreams else { throw .tooManyStreams(limit: config.maxStreams) }
-        let unacked = streams.values.reduce(0) { $0 + ($1.acknowledged ? 0 : 1) }
-        guard unacked < config.maxAckBacklog else { throw .tooManyUnacknowledgedStreams(limit: config.maxAckBacklog) }
+        guard unacknowledged < config.maxAckBacklog else { throw .tooManyUnacknowledgedStreams(limit: config.maxAckBacklog) }
         let id = nextStreamID
         guard id <= UInt32.max - 2 else { throw .streamIDsExhausted }
         nextStreamID = id + 2
@@ -96,25 +113,55 @@ public struct YamuxSession: Sendable {
         return id
     }
 
-    /// Queues `bytes` on stream `id`; returns how many were accepted (fewer when the queue limits are reached).
+    /// Sends or queues `bytes` on stream `id`; returns how many were accepted (a prefix: fewer when the queue limits
+    /// are reached). Into an empty queue with an open window (and room in the output), the bytes are framed at once;
+    /// the rest waits in the queue.
     @discardableResult
     public mutating func write(_ id: UInt32, _ bytes: some Collection<UInt8>) throws(YamuxError) -> Int {
+        try write(id, ArraySlice(bytes))
+    }
+
+    /// ``write(_:_:)`` for an array (no conversion).
+    @discardableResult
+    public mutating func write(_ id: UInt32, _ bytes: [UInt8]) throws(YamuxError) -> Int {
+        try write(id, bytes[...])
+    }
+
+    /// ``write(_:_:)`` for a slice, e.g. of a received `.data` event (no conversion).
+    @discardableResult
+    public mutating func write(_ id: UInt32, _ bytes: ArraySlice<UInt8>) throws(YamuxError) -> Int {
         guard failure == nil else { throw .sessionClosed }
-        guard var stream = streams[id] else { throw .unknownStream(id) }
-        guard !stream.finQueued else { throw .writeAfterClose(id) }
-        let room = min(config.maxQueuedBytesPerStream - stream.queuedCount, config.maxQueuedBytesTotal - totalQueued)
-        let accepted = max(0, min(room, bytes.count))
-        stream.sendQueue.append(contentsOf: bytes.prefix(accepted))
-        totalQueued += accepted
-        streams[id] = stream
-        return accepted
+        guard let index = streams.index(forKey: id) else { throw .unknownStream(id) }
+        guard !streams.values[index].finQueued else { throw .writeAfterClose(id) }
+        var rest = bytes
+        var sent = 0
+        if streams.values[index].queuedCount == 0, !holdsData {
+            while !rest.isEmpty, streams.values[index].sendWindow > 0, output.count < config.maxPendingOutputBytes {
+                let n = min(rest.count, Int(streams.values[index].sendWindow), config.maxDataFrameSize)
+                emit(YamuxHeader(type: .data, streamID: id, length: UInt32(n)))
+                output.append(contentsOf: rest.prefix(n))
+                streams.values[index].sendWindow -= UInt32(n)
+                rest = rest.dropFirst(n)
+                sent += n
+            }
+        }
+        let queued = streams.values[index].queuedCount
+        let room = min(config.maxQueuedBytesPerStream - queued, config.maxQueuedBytesTotal - totalQueued)
+        let accepted = max(0, min(room, rest.count))
+        if accepted > 0 {
+            streams.values[index].sendQueue.append(contentsOf: rest.prefix(accepted))
+            totalQueued += accepted
+            markReady(at: index)
+        }
+        return sent + accepted
     }
 
     /// Half-closes stream `id`: FIN goes out after the queued data.
     public mutating func close(_ id: UInt32) throws(YamuxError) {
         guard failure == nil else { throw .sessionClosed }
-        guard streams[id] != nil else { throw .unknownStream(id) }
-        streams[id]?.finQueued = true
+        guard let index = streams.index(forKey: id) else { throw .unknownStream(id) }
+        streams.values[index].finQueued = true
+        markReady(at: index)
     }
 
     /// Resets stream `id` at once (queued data dropped); `code` goes in the RST's Length as go-yamux v5 does.
@@ -127,35 +174,30 @@ public struct YamuxSession: Sendable {
 
     /// The application has taken `count` bytes delivered on `id`: reopen the window (and maybe grow it).
     public mutating func consumed(_ id: UInt32, count: Int, now: UInt64) {
-        guard failure == nil, var stream = streams[id], count > 0 else { return }
+        // The stream is copied out and back (its send queue is only retained, not mutated, so it is not copied).
+        guard failure == nil, count > 0, let index = streams.index(forKey: id) else { return }
+        var stream = streams.values[index]
         stream.unconsumed -= UInt32(min(UInt64(count), UInt64(stream.unconsumed)))
-        guard !stream.finReceived else {
-            streams[id] = stream
-            return
-        }
+        defer { streams.values[index] = stream }
+        guard !stream.finReceived else { return }
         // Invariant: recvRemaining + unconsumed <= recvWindowTarget (data moves credit into `unconsumed`).
         let used = UInt64(stream.recvRemaining) + UInt64(stream.unconsumed)
-        guard used <= UInt64(stream.recvWindowTarget) else {
-            streams[id] = stream
-            return
-        }
+        guard used <= UInt64(stream.recvWindowTarget) else { return }
         var delta = stream.recvWindowTarget - UInt32(used)
-        if delta >= stream.recvWindowTarget / 2 {
-            if rtt > 0, now >= stream.epochStart, now - stream.epochStart < rtt &* 4 {
-                let grown = stream.recvWindowTarget > UInt32.max / 2 ? UInt32.max : stream.recvWindowTarget * 2
-                let cap = UInt64(config.maxSessionReceiveWindow)
-                let sessionRoom = cap > totalReceiveWindow ? cap - totalReceiveWindow : 0
-                let target = UInt32(
-                    min(UInt64(min(grown, config.maxStreamWindow)), UInt64(stream.recvWindowTarget) + sessionRoom))
-                totalReceiveWindow += UInt64(max(target, stream.recvWindowTarget) - stream.recvWindowTarget)
-                stream.recvWindowTarget = max(target, stream.recvWindowTarget)
-                delta = stream.recvWindowTarget - stream.recvRemaining - stream.unconsumed
-            }
-            stream.epochStart = now
-            stream.recvRemaining += delta
-            emit(YamuxHeader(type: .windowUpdate, streamID: id, length: delta))
+        guard delta >= stream.recvWindowTarget / 2 else { return }
+        if rtt > 0, now >= stream.epochStart, now - stream.epochStart < rtt &* 4 {
+            let grown = stream.recvWindowTarget > UInt32.max / 2 ? UInt32.max : stream.recvWindowTarget * 2
+            let cap = UInt64(config.maxSessionReceiveWindow)
+            let sessionRoom = cap > totalReceiveWindow ? cap - totalReceiveWindow : 0
+            let target = UInt32(
+                min(UInt64(min(grown, config.maxStreamWindow)), UInt64(stream.recvWindowTarget) + sessionRoom))
+            totalReceiveWindow += UInt64(max(target, stream.recvWindowTarget) - stream.recvWindowTarget)
+            stream.recvWindowTarget = max(target, stream.recvWindowTarget)
+            delta = stream.recvWindowTarget - stream.recvRemaining - stream.unconsumed
         }
-        streams[id] = stream
+        stream.epochStart = now
+        stream.recvRemaining += delta
+        emit(YamuxHeader(type: .windowUpdate, streamID: id, length: delta))
     }
 
     /// Sends a ping (SYN) and returns its opaque value; the ACK yields `.pingRTT`.
@@ -176,6 +218,14 @@ public struct YamuxSession: Sendable {
         guard failure == nil, !goAwaySent else { return }
         goAwaySent = true
         emit(YamuxHeader(type: .goAway, streamID: 0, length: code.rawValue))
+    }
+
+    /// ``pendingOutput()`` into `buffer` (emptied first), whose storage the session keeps for later output: with
+    /// two buffers traded back and forth, steady output allocates nothing.
+    public mutating func pendingOutput(swappingInto buffer: inout [UInt8]) {
+        flush()
+        buffer.removeAll(keepingCapacity: true)
+        swap(&output, &buffer)
     }
 
     /// Bytes to write to the connection; moves queued stream data out as the peer's windows allow.
@@ -216,11 +266,13 @@ public struct YamuxSession: Sendable {
     private mutating func addStream(_ id: UInt32, outbound: Bool, now: UInt64) {
         streams[id] = YamuxStream(outbound: outbound, now: now)
         totalReceiveWindow += UInt64(YamuxConfig.initialStreamWindow)
+        if outbound { unacknowledged += 1 }
     }
 
     private mutating func removeStream(_ id: UInt32) {
         guard let stream = streams.removeValue(forKey: id) else { return }
         totalQueued -= stream.queuedCount
+        if !stream.acknowledged { unacknowledged -= 1 }
         totalReceiveWindow -= UInt64(stream.recvWindowTarget)
     }
 
@@ -236,26 +288,35 @@ public struct YamuxSession: Sendable {
         emit(header)
     }
 
+    /// Queues the stream at `index` for `flush` if it can send and is not queued yet.
+    private mutating func markReady(at index: Dictionary<UInt32, YamuxStream>.Index) {
+        guard !streams.values[index].inReady, streams.values[index].canSend else { return }
+        streams.values[index].inReady = true
+        ready.append(streams.keys[index])
+    }
+
+    /// Serves the ready streams one frame each in turn until they are done, out of window, or the output is full.
     private mutating func flush() {
-        guard failure == nil else { return }
-        for id in streams.keys.sorted() {
-            guard var stream = streams[id] else { continue }
-            guard stream.queuedCount > 0 || (stream.finQueued && !stream.finSent) else { continue }
-            while stream.queuedCount > 0, stream.sendWindow > 0, output.count < config.maxPendingOutputBytes {
-                let n = min(stream.queuedCount, Int(stream.sendWindow), config.maxDataFrameSize)
-                let last = n == stream.queuedCount && stream.finQueued
-                emit(YamuxHeader(type: .data, flags: last ? .fin : [], streamID: id, length: UInt32(n)))
-                output.append(contentsOf: stream.dequeue(n))
-                stream.sendWindow -= UInt32(n)
-                totalQueued -= n
-                if last { stream.finSent = true }
+        guard failure == nil, !holdsData else { return }
+        while readyHead < ready.count, output.count < config.maxPendingOutputBytes {
+            let id = ready[readyHead]
+            readyHead += 1
+            guard let index = streams.index(forKey: id) else { continue }
+            streams.values[index].inReady = false
+            let sent = streams.values[index].emitFrame(id, into: &output, maxFrame: config.maxDataFrameSize)
+            totalQueued -= sent
+            if streams.values[index].finSent && streams.values[index].finReceived {
+                removeStream(id)
+            } else {
+                markReady(at: index)
             }
-            if stream.queuedCount == 0, stream.finQueued, !stream.finSent {
-                emit(YamuxHeader(type: .windowUpdate, flags: .fin, streamID: id, length: 0))
-                stream.finSent = true
-            }
-            streams[id] = stream
-            if stream.finSent && stream.finReceived { removeStream(id) }
+        }
+        if readyHead == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            readyHead = 0
+        } else if readyHead > 1024, readyHead > ready.count / 2 {
+            ready.removeFirst(readyHead)
+            readyHead = 0
         }
     }
 }
@@ -266,14 +327,18 @@ extension YamuxSession {
     /// Parses received bytes (any split) and returns what happened. After a protocol error the session queues
     /// GoAway(protocol error), reports `.sessionFailed` once, and ignores further input.
     public mutating func receive(_ bytes: some Collection<UInt8>, now: UInt64) -> [YamuxEvent] {
+        receive(Array(bytes), now: now)
+    }
+
+    /// Parses received bytes; `.data` events are slices of `input` (no copy).
+    public mutating func receive(_ input: [UInt8], now: UInt64) -> [YamuxEvent] {
         var events: [YamuxEvent] = []
-        let input = Array(bytes)
         var index = 0
         while index < input.count, failure == nil {
             if var current = body {
                 let n = min(Int(current.remaining), input.count - index)
                 if current.deliver, streams[current.streamID] != nil, n > 0 {
-                    events.append(.data(current.streamID, Array(input[index..<(index + n)])))
+                    events.append(.data(current.streamID, input[index..<(index + n)]))
                 }
                 index += n
                 current.remaining -= UInt32(n)
@@ -389,14 +454,15 @@ extension YamuxSession {
             emit(YamuxHeader(type: .windowUpdate, flags: .ack, streamID: id, length: 0))
             events.append(.streamOpened(id))
         }
-        guard var stream = streams[id] else {
+        guard let index = streams.index(forKey: id) else {
             // Unknown or closed stream: drain and ignore (go-yamux), within any window we could have granted.
             if h.type == .data, h.length > config.maxStreamWindow { throw .frameTooLarge(h.length) }
             expectBody(h, deliver: false, finAfter: false)
             return
         }
-        if h.flags.contains(.ack), !stream.acknowledged {
-            stream.acknowledged = true
+        if h.flags.contains(.ack), !streams.values[index].acknowledged {
+            streams.values[index].acknowledged = true
+            unacknowledged -= 1
             events.append(.streamAccepted(id))
         }
         if h.flags.contains(.rst) {
@@ -407,19 +473,19 @@ extension YamuxSession {
         }
         switch h.type {
         case .windowUpdate:
-            let (sum, overflow) = stream.sendWindow.addingReportingOverflow(h.length)
+            let (sum, overflow) = streams.values[index].sendWindow.addingReportingOverflow(h.length)
             guard !overflow else { throw .windowOverflow(id) }
-            stream.sendWindow = sum
-            streams[id] = stream
+            streams.values[index].sendWindow = sum
+            markReady(at: index)
             if h.flags.contains(.fin) { peerFinished(id, &events) }
         default:
-            guard h.length <= stream.recvRemaining else {
-                throw .windowExceeded(streamID: id, length: h.length, window: stream.recvRemaining)
+            let remaining = streams.values[index].recvRemaining
+            guard h.length <= remaining else {
+                throw .windowExceeded(streamID: id, length: h.length, window: remaining)
             }
-            let deliver = !stream.finReceived
-            stream.recvRemaining -= h.length
-            if deliver { stream.unconsumed += h.length }
-            streams[id] = stream
+            let deliver = !streams.values[index].finReceived
+            streams.values[index].recvRemaining -= h.length
+            if deliver { streams.values[index].unconsumed += h.length }
             let fin = h.flags.contains(.fin)
             if h.length == 0 {
                 if fin { peerFinished(id, &events) }
@@ -430,10 +496,9 @@ extension YamuxSession {
     }
 
     private mutating func peerFinished(_ id: UInt32, _ events: inout [YamuxEvent]) {
-        guard var stream = streams[id], !stream.finReceived else { return }
-        stream.finReceived = true
+        guard let index = streams.index(forKey: id), !streams.values[index].finReceived else { return }
+        streams.values[index].finReceived = true
         events.append(.streamClosedByPeer(id))
-        streams[id] = stream
-        if stream.finSent { removeStream(id) }
+        if streams.values[index].finSent { removeStream(id) }
     }
 }

@@ -31,9 +31,30 @@ struct YamuxStream {
 
     var queuedCount: Int { sendQueue.count - sendQueueHead }
 
-    mutating func dequeue(_ count: Int) -> ArraySlice<UInt8> {
-        let slice = sendQueue[sendQueueHead..<(sendQueueHead + count)]
-        sendQueueHead += count
+    /// In the session's ready queue.
+    var inReady = false
+
+    /// Whether `flush` has something to do for this stream: data and window, or a FIN to send.
+    var canSend: Bool {
+        (queuedCount > 0 && sendWindow > 0) || (finQueued && !finSent && queuedCount == 0)
+    }
+
+    /// Appends one frame to `output`: up to `maxFrame` queued bytes the window allows (with FIN when they are the
+    /// last and the stream is closing), or a bare FIN. Returns the data bytes moved out of the queue.
+    mutating func emitFrame(_ id: UInt32, into output: inout [UInt8], maxFrame: Int) -> Int {
+        let n = min(queuedCount, Int(sendWindow), maxFrame)
+        guard n > 0 else {
+            guard finQueued, !finSent, queuedCount == 0 else { return 0 }
+            YamuxHeader(type: .windowUpdate, flags: .fin, streamID: id, length: 0).encode(into: &output)
+            finSent = true
+            return 0
+        }
+        let last = n == queuedCount && finQueued
+        YamuxHeader(type: .data, flags: last ? .fin : [], streamID: id, length: UInt32(n)).encode(into: &output)
+        output.append(contentsOf: sendQueue[sendQueueHead..<(sendQueueHead + n)])
+        sendWindow -= UInt32(n)
+        if last { finSent = true }
+        sendQueueHead += n
         if sendQueueHead == sendQueue.count {
             sendQueue.removeAll(keepingCapacity: true)
             sendQueueHead = 0
@@ -41,6 +62,6 @@ struct YamuxStream {
             sendQueue.removeFirst(sendQueueHead)
             sendQueueHead = 0
         }
-        return slice
+        return n
     }
 }

@@ -41,7 +41,7 @@ final class KadLab {
             let service =
                 kademlia
                 ? try KademliaService(
-                    config: config, dataDir: dataDir, allowPrivateAddresses: true, localPeer: key.peerID, loop: loop,
+                    config: config, dataDir: dataDir, allowPrivateAddresses: true, localPeer: key.peerID,
                     metrics: KademliaMetrics(registry: registry), log: { _, _ in })
                 : nil
             self.service = service
@@ -252,7 +252,7 @@ enum KadLabError: Error { case timeout }
             do {
                 _ = try KademliaService(
                     config: config, dataDir: TempDirectory().path, allowPrivateAddresses: allowPrivate,
-                    localPeer: peer, loop: runner.loop, metrics: KademliaMetrics(registry: MetricsRegistry()),
+                    localPeer: peer, metrics: KademliaMetrics(registry: MetricsRegistry()),
                     log: { _, _ in })
                 Issue.record("\(text) accepted")
             } catch {
@@ -324,7 +324,7 @@ enum KadLabError: Error { case timeout }
             box.value.connect(to: target.0, at: target.1) { session in
                 guard let session else { return }
                 for _ in 0..<count {
-                    guard let id = box.value.openStream(session, "/ipfs/kad/1.0.0") else { continue }
+                    guard let id = box.value.openStream(session, "/ipfs/kad/1.0.0", owner: EchoService()) else { continue }
                     box.value.write(session, id, bytes)
                     opened.value += 1
                 }

@@ -256,22 +256,24 @@ import WaystoneRuntime
 /// A service that echoes inbound streams and records what happens to the streams it opens.
 final class EchoService: Libp2pService {
     let protocols = ["/test/echo/1"]
-    weak var host: Libp2pRole?
+    weak var host: (any Libp2pHost)?
     let events = Locked<[String]>([])
     let identified = Locked<Int>(0)
 
-    func start(host: Libp2pRole) { self.host = host }
+    func start(host: any Libp2pHost) { self.host = host }
     func streamOpened(_ session: Libp2pSession, _ id: UInt32, protocol: String, inbound: Bool) {
         events.value.append("opened \(inbound ? "in" : "out")")
     }
-    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) {
+    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: ArraySlice<UInt8>) {
         events.value.append("data \(String(decoding: bytes, as: UTF8.self))")
         if session.isInbound { host?.write(session, id, bytes) }
     }
-    func streamClosed(_ session: Libp2pSession, _ id: UInt32) {
+    func streamFinished(_ session: Libp2pSession, _ id: UInt32) {
         events.value.append("closed")
-        if session.isInbound { host?.closeStream(session, id) }
+        if session.isInbound { host?.closeWrite(session, id) }
     }
+    func streamReset(_ session: Libp2pSession, _ id: UInt32, code: UInt32) { events.value.append("reset \(code)") }
+    func streamOpenFailed(_ session: Libp2pSession, _ id: UInt32) { events.value.append("open failed") }
     func peerIdentified(_ session: Libp2pSession, _ peer: PeerID, _ entry: Peerstore.Entry) {
         if entry.protocols.contains("/test/echo/1") { identified.value += 1 }
     }
@@ -303,17 +305,17 @@ final class EchoService: Libp2pService {
         runner.start()
         defer { runner.stop() }
 
-        let boxes = UncheckedBox((roleA, roleB))
+        let boxes = UncheckedBox((roleA, roleB, serviceB))
         let outcome = Locked<[String]>([])
         runner.loop.execute {
-            let roleB = boxes.value.1
+            let (roleB, serviceB) = (boxes.value.1, boxes.value.2)
             roleB.connect(to: keyA.peerID, at: addressA) { session in
-                guard let session, let id = roleB.openStream(session, "/test/echo/1") else {
+                guard let session, let id = roleB.openStream(session, "/test/echo/1", owner: serviceB) else {
                     outcome.value.append("no session")
                     return
                 }
-                outcome.value.append(roleB.write(session, id, Array("hi".utf8)) ? "written" : "not written")
-                roleB.closeStream(session, id)
+                outcome.value.append(roleB.write(session, id, Array("hi".utf8)) == 2 ? "written" : "not written")
+                roleB.closeWrite(session, id)
                 // A second connect reuses the connection.
                 roleB.connect(to: keyA.peerID, at: addressA) { again in
                     outcome.value.append(again === session ? "reused" : "new")

@@ -111,8 +111,34 @@ private let goAwayProtocolError: [UInt8] = [0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
         var client = YamuxSession(role: .client, config: config)
         let a = try client.openStream()
         let b = try client.openStream()
+        client.holdsData = true  // the transport is backed up: everything queues
         #expect(try client.write(a, [UInt8](repeating: 0, count: 1200)) == 1000)
         #expect(try client.write(b, [UInt8](repeating: 0, count: 1200)) == 500)
+        #expect(client.writeRoom(of: a) == 0 && client.queuedBytesTotal == 1500)
+        // Held: only the SYNs go out, the data stays queued.
+        #expect(client.pendingOutput().count == 2 * YamuxHeader.size)
+        client.holdsData = false
+        #expect(client.pendingOutput().count == 1500 + 2 * YamuxHeader.size)
+        #expect(client.queuedBytesTotal == 0 && client.writeRoom(of: a) == 1000)
+    }
+
+    /// A write into an empty queue with an open window is framed at once (no queueing); what exceeds the window
+    /// queues up to the per-stream bound; the rest is not taken.
+    @Test func writesGoStraightOutWhileTheWindowIsOpen() throws {
+        var config = YamuxConfig()
+        config.maxQueuedBytesPerStream = 1000
+        var p = YamuxPair(clientConfig: config)
+        let id = try p.client.openStream()
+        p.pump()
+        let window = Int(YamuxConfig.initialStreamWindow)
+        #expect(try p.client.write(id, [UInt8](repeating: 1, count: 70_000)) == 70_000)
+        #expect(p.client.queuedBytes(of: id) == 0)
+        let rest = window - 70_000
+        #expect(try p.client.write(id, [UInt8](repeating: 2, count: rest + 5000)) == rest + 1000)
+        #expect(p.client.queuedBytes(of: id) == 1000 && p.client.sendWindow(of: id) == 0)
+        p.pump()  // the server does not consume: its window stays closed
+        #expect(p.serverEvents.data(on: id).count == window)
+        #expect(p.client.queuedBytes(of: id) == 1000)
     }
 
     @Test func pingFloodFromAPeerThatDoesNotReadStaysBounded() {

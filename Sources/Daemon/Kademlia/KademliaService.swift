@@ -36,10 +36,9 @@ final class KademliaService: Libp2pService {
     /// `kademlia.bootstrapPeers`, parsed.
     private let bootstrapPeers: [(peer: PeerID, address: Multiaddr)]
     private var protocolID: String { protocols[0] }
-    private weak var host: Libp2pRole?
+    private weak var host: (any Libp2pHost)?
     var server: KadServer
     private let config: WaystoneConfig.KademliaSection
-    private let loop: EventLoop
     private let metrics: KademliaMetrics
     private let log: (String, [(String, String)]) -> Void
     private let snapshotPath: String
@@ -81,10 +80,12 @@ final class KademliaService: Libp2pService {
     private var timers: [Int: TimerHandle] = [:]
     private var isStopped = false
     private var refreshing = false
+    /// The host's monotonic clock (0 before `start`).
+    private var now: UInt64 { host?.nowNanoseconds ?? 0 }
 
     init(
         config: WaystoneConfig.KademliaSection, dataDir: String, allowPrivateAddresses: Bool, localPeer: PeerID,
-        loop: EventLoop, metrics: KademliaMetrics, log: @escaping (String, [(String, String)]) -> Void
+        metrics: KademliaMetrics, log: @escaping (String, [(String, String)]) -> Void
     ) throws(StartError) {
         var peers: [(PeerID, Multiaddr)] = []
         for text in config.bootstrapPeers {
@@ -105,7 +106,6 @@ final class KademliaService: Libp2pService {
         bootstrapPeers = peers
         protocols = [config.protocolID]
         self.config = config
-        self.loop = loop
         self.metrics = metrics
         self.log = log
         snapshotPath = dataDir + "/" + Self.snapshotFileName
@@ -129,7 +129,7 @@ final class KademliaService: Libp2pService {
 
     // MARK: - Lifecycle
 
-    func start(host: Libp2pRole) {
+    func start(host: any Libp2pHost) {
         self.host = host
         loadSnapshot()
         bootstrap()
@@ -144,7 +144,7 @@ final class KademliaService: Libp2pService {
     func stop() {
         guard !isStopped else { return }
         isStopped = true
-        for timer in timers.values { loop.cancel(timer) }
+        for timer in timers.values { host?.cancel(timer) }
         timers.removeAll()
         saveSnapshot()
     }
@@ -152,7 +152,7 @@ final class KademliaService: Libp2pService {
     /// Runs `body` every `interval` until the service stops.
     private func every(_ interval: UInt64, slot: Int? = nil, _ body: @escaping (KademliaService) -> Void) {
         let slot = slot ?? timers.count
-        timers[slot] = loop.schedule(afterNanoseconds: interval) { [weak self] in
+        timers[slot] = host?.schedule(afterNanoseconds: interval) { [weak self] in
             guard let self, !self.isStopped else { return }
             body(self)
             self.every(interval, slot: slot, body)
@@ -187,7 +187,7 @@ final class KademliaService: Libp2pService {
         buffered[key.session] = total > 0 ? total : nil
     }
 
-    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) {
+    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: ArraySlice<UInt8>) {
         let key = StreamKey(session: ObjectIdentifier(session), id: id)
         if let query = queries[key] { return queryData(query, key, bytes) }
         // Taken out while it is worked on (no copy of its buffer per append); answers may re-enter the role.
@@ -204,7 +204,7 @@ final class KademliaService: Libp2pService {
                 failure = "malformed"
                 break
             }
-            guard requestRate.admit(ip: stream.peer.bytes, now: loop.nowNanoseconds()) == .allowed else {
+            guard requestRate.admit(ip: stream.peer.bytes, now: now) == .allowed else {
                 failure = "rate_limited"
                 break
             }
@@ -214,13 +214,14 @@ final class KademliaService: Libp2pService {
             }
             let type = KademliaMetrics.label(request.type)
             server.localAddresses = host.advertisedAddresses
-            let outcome = server.handle(request, from: stream.peer, now: loop.nowNanoseconds()) { [host] peer in
+            let outcome = server.handle(request, from: stream.peer, now: now) { [host] peer in
                 guard host.session(for: peer) != nil, let entry = host.peerstore[peer] else { return nil }
                 return entry.addresses
             }
             switch outcome {
             case .respond(let response):
-                guard host.write(session, id, response.framedBytes) else {
+                let framed = response.framedBytes
+                guard host.write(session, id, framed) == framed.count else {
                     metrics.request(type, "refused")
                     failure = "write"
                     break
@@ -262,16 +263,30 @@ final class KademliaService: Libp2pService {
         guard let stream = takeInbound(key) else { return }
         count(-stream.framer.bufferedByteCount, key)
         release(stream)
-        host?.closeStream(session, key.id)
+        host?.closeWrite(session, key.id)
     }
 
-    func streamClosed(_ session: Libp2pSession, _ id: UInt32) {
+    /// The peer's FIN: an inbound request stream is done (we close ours); a query without its answer failed.
+    func streamFinished(_ session: Libp2pSession, _ id: UInt32) {
         let key = StreamKey(session: ObjectIdentifier(session), id: id)
         if let query = queries[key] {
             host?.resetStream(session, id)
             return finish(query, key, nil, result: "failed")
         }
         endInbound(key, session)
+    }
+
+    func streamReset(_ session: Libp2pSession, _ id: UInt32, code: UInt32) {
+        let key = StreamKey(session: ObjectIdentifier(session), id: id)
+        if let query = queries[key] { return finish(query, key, nil, result: "failed") }
+        guard let stream = takeInbound(key) else { return }
+        count(-stream.framer.bufferedByteCount, key)
+        release(stream)
+    }
+
+    func streamOpenFailed(_ session: Libp2pSession, _ id: UInt32) {
+        let key = StreamKey(session: ObjectIdentifier(session), id: id)
+        if let query = queries[key] { finish(query, key, nil, result: "failed") }
     }
 
     func connectionClosed(_ session: Libp2pSession) {
@@ -323,14 +338,14 @@ final class KademliaService: Libp2pService {
                 self.metrics.query("failed")
                 return result(.failed)
             }
-            guard let id = host.openStream(session, self.protocolID) else {
+            guard let id = host.openStream(session, self.protocolID, owner: self) else {
                 self.metrics.query("not_sent")
                 return result(.notSent)
             }
             let key = StreamKey(session: ObjectIdentifier(session), id: id)
             let query = Query(peer: peer, session: session, completion: result)
             self.queries[key] = query
-            query.timer = self.loop.schedule(afterNanoseconds: self.queryTimeout) { [weak self, weak query] in
+            query.timer = host.schedule(afterNanoseconds: self.queryTimeout) { [weak self, weak query] in
                 guard let self, let query, self.queries[key] === query else { return }
                 host.resetStream(session, id)
                 self.finish(query, key, nil, result: "timeout")
@@ -339,7 +354,7 @@ final class KademliaService: Libp2pService {
         }
     }
 
-    private func queryData(_ query: Query, _ key: StreamKey, _ bytes: [UInt8]) {
+    private func queryData(_ query: Query, _ key: StreamKey, _ bytes: ArraySlice<UInt8>) {
         let before = query.framer.bufferedByteCount
         query.framer.append(bytes)
         count(query.framer.bufferedByteCount - before, key)
@@ -351,14 +366,14 @@ final class KademliaService: Libp2pService {
             host?.resetStream(query.session, key.id)
             return finish(query, key, nil, result: "failed")
         }
-        host?.closeStream(query.session, key.id)
+        host?.closeWrite(query.session, key.id)
         finish(query, key, try? KadMessage(bytes: frame), result: "ok")
     }
 
     private func finish(_ query: Query, _ key: StreamKey, _ response: KadMessage?, result: String) {
         guard queries.removeValue(forKey: key) === query else { return }
         count(-query.framer.bufferedByteCount, key)
-        if let timer = query.timer { loop.cancel(timer) }
+        if let timer = query.timer { host?.cancel(timer) }
         metrics.query(response == nil && result == "ok" ? "failed" : result)
         query.completion(response.map { .answered($0) } ?? .failed)
     }
@@ -397,12 +412,12 @@ final class KademliaService: Libp2pService {
 
     /// Records a peer that answered us, handling a full bucket with a liveness check of its oldest entry.
     private func observe(_ peer: PeerID, _ addresses: [Multiaddr]) {
-        let now = loop.nowNanoseconds()
+        let now = now
         if case .checkLiveness(let oldest, _) = server.table.observe(peer, addresses: addresses, now: now) {
             query(oldest.peer, addresses: oldest.addresses, findNode(server.table.localPeer.bytes)) {
                 [weak self] response in
                 guard let self else { return }
-                self.server.table.livenessResult(oldest.peer, alive: response != nil, now: self.loop.nowNanoseconds())
+                self.server.table.livenessResult(oldest.peer, alive: response != nil, now: self.now)
                 self.updateGauges()
             }
         }
@@ -418,12 +433,12 @@ final class KademliaService: Libp2pService {
         var machine = KadLookup(
             target: key, seeds: seeds, localPeer: server.table.localPeer,
             config: KadLookupConfig(alpha: config.alpha, k: config.bucketSize, queryTimeout: queryTimeout))
-        let started = loop.nowNanoseconds()
+        let started = now
         var timer: TimerHandle?
         var finished = false
         func step() {
             guard !finished else { return }
-            let now = loop.nowNanoseconds()
+            let now = now
             for peer in machine.next(now: now) {
                 query(peer.peer, addresses: peer.addresses, findNode(target)) { [weak self] response in
                     guard let self else { return }
@@ -431,7 +446,7 @@ final class KademliaService: Libp2pService {
                         let closer = response.closerPeers.compactMap(KadPeerInfo.init).map { info in
                             KadPeerInfo(peer: info.peer, addresses: info.addresses.filter(self.isDialable))
                         }
-                        machine.response(from: peer.peer, closerPeers: closer, now: self.loop.nowNanoseconds())
+                        machine.response(from: peer.peer, closerPeers: closer, now: self.now)
                         self.observe(peer.peer, self.trustedAddresses(of: peer))
                     } else {
                         machine.failure(peer.peer)
@@ -443,13 +458,13 @@ final class KademliaService: Libp2pService {
             guard !finished else { return }
             if machine.isFinished || isStopped {
                 finished = true
-                if let timer { loop.cancel(timer) }
-                metrics.lookup(seconds: Double(loop.nowNanoseconds() - started) / 1e9)
+                if let timer { host?.cancel(timer) }
+                metrics.lookup(seconds: Double(now - started) / 1e9)
                 completion(machine.result)
                 return
             }
-            if let timer { loop.cancel(timer) }
-            timer = machine.nextDeadline.map { loop.schedule(atNanoseconds: $0) { step() } }
+            if let timer { host?.cancel(timer) }
+            timer = machine.nextDeadline.flatMap { host?.schedule(atNanoseconds: $0) { step() } }
         }
         step()
     }
@@ -472,7 +487,7 @@ final class KademliaService: Libp2pService {
         refreshing = true
         if config.refreshSeconds > 0 {
             let interval = UInt64(config.refreshSeconds) * 1_000_000_000
-            let now = loop.nowNanoseconds()
+            let now = now
             if now > interval { checkStalePeers(seenBefore: now - interval) }
         }
         var pending = bootstrapPeers.count
@@ -551,8 +566,8 @@ final class KademliaService: Libp2pService {
     /// Saves the routing table and, in full mode, the provider and value records (atomically, mode 0600).
     func saveSnapshot() {
         var snapshot = server.table.snapshot()
-        let now = loop.nowNanoseconds()
-        let wall = EventLoop.wallClockNanoseconds()
+        let now = now
+        let wall = host?.wallClockNanoseconds ?? 0
         server.providers.expire(now: now)
         snapshot.providers = server.providers.all.map {
             RoutingTableSnapshot.Provider(key: $0.key, provider: $0.info, expires: wall &+ ($0.expires &- now))
@@ -596,8 +611,8 @@ final class KademliaService: Libp2pService {
             return
         }
         metrics.loaded("ok")
-        let now = loop.nowNanoseconds()
-        let wall = EventLoop.wallClockNanoseconds()
+        let now = now
+        let wall = host?.wallClockNanoseconds ?? 0
         if config.mode == .full {
             for record in snapshot.providers where record.expires > wall {
                 server.providers.add(record.provider, for: record.key, expires: now &+ (record.expires - wall))

@@ -31,10 +31,10 @@ final class Libp2pRole: DaemonRole {
     let protocols: [String]
     private let services: [any Libp2pService]
     /// Upgraded connections by remote peer.
-    private var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
+    var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
     /// Callers of ``connect(to:at:completion:)`` waiting for a dial in progress.
-    private var dialWaiters: [PeerID: (token: UInt64, waiters: [(Libp2pSession?) -> Void])] = [:]
-    private var nextDialToken: UInt64 = 0
+    var dialWaiters: [PeerID: (token: UInt64, waiters: [(Libp2pSession?) -> Void])] = [:]
+    var nextDialToken: UInt64 = 0
     /// Dials started by ``connect(to:at:completion:)`` and not finished.
     static let maxDialsInFlight = 64
 
@@ -42,13 +42,13 @@ final class Libp2pRole: DaemonRole {
     private(set) var boundAddresses: [String] = []
     var activeWork: Int { 0 }
 
-    private let loop: EventLoop
+    let loop: EventLoop
     private let identity: Libp2pPrivateKey
     private let limits: WaystoneConfig.Libp2pLimits
-    private let metrics: Libp2pMetrics
+    let metrics: Libp2pMetrics
     private var listeners: [TCPListener] = []
     /// `libp2p.peers`: kept connected (dialed at start, redialed after a failure or a disconnect).
-    private final class ConfiguredPeer {
+    final class ConfiguredPeer {
         let id: PeerID
         let address: SocketAddress
         var redialTimer: TimerHandle?
@@ -61,21 +61,21 @@ final class Libp2pRole: DaemonRole {
 
     static let redialNanoseconds: UInt64 = 10_000_000_000
     private var peers: [ConfiguredPeer] = []
-    private var isStopped = false
-    private let handshakeNanoseconds: UInt64
-    private let log: (String, [(String, String)]) -> Void
+    var isStopped = false
+    let handshakeNanoseconds: UInt64
+    let log: (String, [(String, String)]) -> Void
     private var sessions: [ObjectIdentifier: Libp2pSession] = [:]
     private var connectionsPerIP: [[UInt8]: Int] = [:]
     /// Bytes all connections hold (socket write queues and what the machines buffer).
     private(set) var bufferedBytes = 0
-    private(set) var peerstore: Peerstore
+    internal(set) var peerstore: Peerstore
     let connectionLimits: ConnectionLimits
     /// One Noise static key and signed payload for every connection of this process.
     private let noiseIdentity: NoiseLocalIdentity
     /// Reads the host's interface addresses for a port (injectable for tests).
     private let interfaceAddresses: (UInt16) -> [SocketAddress]
     private let announced: [Multiaddr]
-    private let allowPrivateAddresses: Bool
+    let allowPrivateAddresses: Bool
     private var refreshTimer: TimerHandle?
     private var recordSequence: UInt64 = 0
     private var connectionRate: PerIPRateLimiter
@@ -347,7 +347,7 @@ final class Libp2pRole: DaemonRole {
 
     /// Starts the upgrade on a new TCP connection, either side.
     /// - Parameter dialToken: the ``connect(to:at:completion:)`` dial this connection serves (its waiters).
-    private func begin(
+    func begin(
         _ connection: TCPConnection, direction: Libp2pConnection.Direction, peer: ConfiguredPeer? = nil,
         dialToken: UInt64? = nil
     ) {
@@ -384,7 +384,7 @@ final class Libp2pRole: DaemonRole {
             // Everything this read provokes (answers from every service included) leaves in one write.
             session.corked = true
             session.machine.defersSealing = true
-            self.apply(session.machine.receive(Array(bytes), now: self.loop.nowNanoseconds()), session)
+            self.apply(session.machine.receive(bytes, now: self.loop.nowNanoseconds()), session)
             session.machine.defersSealing = false
             var sealed = Libp2pConnection.Output()
             session.machine.flush(output: &sealed)
@@ -393,6 +393,14 @@ final class Libp2pRole: DaemonRole {
             self.apply(sealed, session)
         }
         connection.onDrained = { [unowned self, unowned session] _ in self.account(session) }
+        connection.onWritable = { [unowned self, unowned session] _ in
+            // The socket drained to its low-water mark: stream data held in Yamux may move again.
+            guard session.transportBlocked else { return }
+            session.transportBlocked = false
+            var output = Libp2pConnection.Output()
+            session.machine.setTransportBlocked(false, output: &output)
+            self.apply(output, session)
+        }
         connection.onClose = { [weak self, weak peer] _, _ in
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
@@ -425,12 +433,13 @@ final class Libp2pRole: DaemonRole {
         if !opening.bytes.isEmpty { apply(opening, session) }
     }
 
-    private func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession) {
+    func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession) {
         if session.corked {
             session.outbox += output.bytes
         } else if !output.bytes.isEmpty {
             flushOutbox(session)
             session.connection.write(output.bytes)
+            holdBackIfBackpressured(session)
         }
         for event in output.events { handle(event, session) }
         if output.close {
@@ -447,6 +456,16 @@ final class Libp2pRole: DaemonRole {
         guard !session.outbox.isEmpty else { return }
         session.connection.write(session.outbox)
         session.outbox = []  // idle connections keep no buffer
+        holdBackIfBackpressured(session)
+    }
+
+    /// Once the socket's queue is over its high-water mark, stream data waits in Yamux (bounded per stream) until
+    /// the socket's `onWritable`.
+    private func holdBackIfBackpressured(_ session: Libp2pSession) {
+        guard !session.transportBlocked, session.connection.isBackpressured else { return }
+        session.transportBlocked = true
+        var output = Libp2pConnection.Output()
+        session.machine.setTransportBlocked(true, output: &output)
     }
 
     private func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {
@@ -494,13 +513,20 @@ final class Libp2pRole: DaemonRole {
         case .streamRefused(let name):
             metrics.blocked("inbound", name == nil ? "connection" : "protocol", "streams")
         case .streamOpened(let id, let proto, let inbound):
-            for service in services where service.protocols.contains(proto) {
-                service.streamOpened(session, id, protocol: proto, inbound: inbound)
-            }
+            if inbound { session.owners[id] = services.first { $0.protocols.contains(proto) } }
+            session.owners[id]?.streamOpened(session, id, protocol: proto, inbound: inbound)
         case .streamData(let id, let bytes):
-            for service in services { service.streamData(session, id, bytes) }
-        case .streamClosed(let id):
-            for service in services { service.streamClosed(session, id) }
+            session.owners[id]?.streamData(session, id, bytes)
+        case .streamWritable(let id):
+            session.owners[id]?.streamWritable(session, id)
+        case .streamFinished(let id):
+            let owner = session.owners[id]
+            if !session.machine.hasStream(id) { session.owners[id] = nil }
+            owner?.streamFinished(session, id)
+        case .streamReset(let id, let code):
+            session.owners.removeValue(forKey: id)?.streamReset(session, id, code: code)
+        case .streamOpenFailed(let id):
+            session.owners.removeValue(forKey: id)?.streamOpenFailed(session, id)
         case .secured:
             break
         }
@@ -513,106 +539,10 @@ final class Libp2pRole: DaemonRole {
         for service in services { service.peerIdentified(session, peer, entry) }
     }
 
-    // MARK: - For services
-
-    /// The peer's peerstore entry with its signed peer record checked (addresses from the record when it is valid).
-    func certifiedEntry(_ peer: PeerID) -> Peerstore.Entry? { peerstore.certify(peer) }
-
-    /// Whether ``connect(to:at:completion:)`` can dial `address`: IP and TCP, and public unless private addresses
-    /// are allowed.
-    func isDialable(_ address: Multiaddr) -> Bool {
-        address.ipAddress != nil && address.tcpPort != nil && (allowPrivateAddresses || address.isPublic)
-    }
-
-    /// Whether ``connect(to:at:completion:)`` would start a dial now (not stopped, below the dials in flight).
-    var canDial: Bool { !isStopped && dialWaiters.count < Self.maxDialsInFlight }
-
-    /// An upgraded connection to `peer`, if there is one.
-    func session(for peer: PeerID) -> Libp2pSession? {
-        sessionsByPeer[peer]?.values.first { !$0.connection.isClosed }
-    }
-
-    /// Calls `completion` with an upgraded connection to `peer`: an existing one at once, else after dialing
-    /// `address` (the Noise handshake must prove `peer`). `nil` when the dial fails, the address is private and
-    /// private addresses are not allowed, too many dials are in flight, or the role stopped.
-    func connect(to peer: PeerID, at address: Multiaddr?, completion: @escaping (Libp2pSession?) -> Void) {
-        if let existing = session(for: peer) { return completion(existing) }
-        if dialWaiters[peer] != nil {
-            dialWaiters[peer]?.waiters.append(completion)
-            return
-        }
-        guard !isStopped, dialWaiters.count < Self.maxDialsInFlight, let address, isDialable(address),
-            let ip = address.ipAddress, let port = address.tcpPort,
-            let socketAddress = try? SocketAddress(addressBytes: ip, port: port)
-        else { return completion(nil) }
-        nextDialToken += 1
-        let token = nextDialToken
-        dialWaiters[peer] = (token, [completion])
-        let fail = { [weak self] in
-            guard let self else { return }
-            self.metrics.dialFailed("connect")
-            guard self.dialWaiters[peer]?.token == token else { return }
-            for waiter in self.dialWaiters.removeValue(forKey: peer)?.waiters ?? [] { waiter(nil) }
-        }
-        do {
-            try loop.connectTCP(socketAddress, timeoutNanoseconds: handshakeNanoseconds) { [weak self] result in
-                guard let self else { return }
-                switch result {
-                case .success(let connection):
-                    guard !self.isStopped else {
-                        connection.close()
-                        return fail()
-                    }
-                    self.begin(connection, direction: .outbound(expectedPeer: peer), dialToken: token)
-                case .failure:
-                    fail()
-                }
-            }
-        } catch {
-            fail()
-        }
-    }
-
-    /// Opens a stream proposing `proto` on `session`; the service hears back through
-    /// ``Libp2pService/streamOpened(_:_:protocol:inbound:)`` or ``Libp2pService/streamClosed(_:_:)``.
-    func openStream(_ session: Libp2pSession, _ proto: String) -> UInt32? {
-        guard !session.connection.isClosed,
-            let (id, output) = session.machine.openStream(proto, now: loop.nowNanoseconds())
-        else { return nil }
-        apply(output, session)
-        return id
-    }
-
-    /// Writes on a stream; false when it is not writable or its send queue is full.
-    @discardableResult
-    func write(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8]) -> Bool {
-        guard !session.connection.isClosed else { return false }
-        var output = Libp2pConnection.Output()
-        let written = session.machine.write(id, bytes, output: &output)
-        apply(output, session)
-        return written
-    }
-
-    /// Half-closes a stream (FIN).
-    func closeStream(_ session: Libp2pSession, _ id: UInt32) {
-        guard !session.connection.isClosed else { return }
-        var output = Libp2pConnection.Output()
-        session.machine.closeStream(id, output: &output)
-        apply(output, session)
-    }
-
-    /// Resets a stream.
-    func resetStream(_ session: Libp2pSession, _ id: UInt32) {
-        guard !session.connection.isClosed else { return }
-        var output = Libp2pConnection.Output()
-        session.machine.resetStream(id, output: &output)
-        apply(output, session)
-    }
-
     /// Recounts what `session` holds; closes it when it is over `maxBufferedBytesPerConnection`, or grew while all
     /// connections together are over `maxBufferedBytes`. Returns whether the session lives.
     @discardableResult
-    private func account(_ session: Libp2pSession) -> Bool {
+    func account(_ session: Libp2pSession) -> Bool {
         var now = session.connection.queuedBytes + session.machine.bufferedBytes
         for service in services { now += service.bufferedBytes(of: session) }
         let grew = now > session.buffered

@@ -2,11 +2,31 @@ import Libp2pCore
 import Node
 import WaystoneRuntime
 
+/// The byte pipe under a ``Libp2pSession``: a `TCPConnection` in the daemon, an in-memory pipe in tests.
+protocol Libp2pTransport: AnyObject {
+    var remoteAddress: SocketAddress { get }
+    var isClosed: Bool { get }
+    /// Bytes accepted by `write` and not yet sent.
+    var queuedBytes: Int { get }
+    /// Above the high-water mark: producers should hold back until it drains (``Libp2pSession/transportBlocked``).
+    var isBackpressured: Bool { get }
+    func write(_ bytes: [UInt8])
+    func close()
+    func closeAfterFlush()
+}
+
+extension TCPConnection: Libp2pTransport {}
+
 /// One libp2p connection of the ``Libp2pRole``: the socket, its connection machine and the role's bookkeeping.
-/// Services see sessions in their callbacks and pass them back to the role to open and write streams.
+/// Services see sessions in their callbacks and pass them back to the host to open and write streams.
 final class Libp2pSession {
-    let connection: TCPConnection
+    let connection: any Libp2pTransport
     var machine: Libp2pConnection
+    /// The service each application stream belongs to: the one serving its protocol, or the one that opened it.
+    /// Stream events go to the owner only.
+    var owners: [UInt32: any Libp2pService] = [:]
+    /// Whether the machine was told the transport is backed up (stream data then waits in Yamux).
+    var transportBlocked = false
     var handshakeTimer: TimerHandle?
     var tickTimer: TimerHandle?
     var upgraded = false
@@ -22,7 +42,7 @@ final class Libp2pSession {
     var corked = false
     var outbox: [UInt8] = []
 
-    init(connection: TCPConnection, machine: Libp2pConnection, startedAt: UInt64) {
+    init(connection: any Libp2pTransport, machine: Libp2pConnection, startedAt: UInt64) {
         self.connection = connection
         self.machine = machine
         self.startedAt = startedAt
@@ -40,24 +60,36 @@ final class Libp2pSession {
     var remotePeer: PeerID? { machine.remotePeer }
 }
 
-/// A protocol service on top of the libp2p role (Kademlia first; relay, rendezvous, AutoNAT later). The role calls
-/// it on the event loop thread. Stream callbacks go to every service: each ignores streams it does not know.
+/// A protocol service on top of the libp2p host (Kademlia first; relay, rendezvous, AutoNAT later), called on the
+/// event loop thread. Stream events reach only the stream's owner: the service of the negotiated protocol for an
+/// inbound stream, the opener for an outbound one. Connection and identify events go to every service.
 protocol Libp2pService: AnyObject {
     /// Protocol IDs accepted on inbound streams (advertised in identify).
     var protocols: [String] { get }
-    /// Called once, when the role is set up (listeners bound), before any connection.
-    func start(host: Libp2pRole)
+    /// Called once, when the host is set up (listeners bound), before any connection.
+    func start(host: any Libp2pHost)
     /// A stream of one of `protocols` was opened by the peer (`inbound`), or the peer accepted one we opened.
     func streamOpened(_ session: Libp2pSession, _ id: UInt32, protocol: String, inbound: Bool)
-    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: [UInt8])
-    /// The peer finished (FIN), reset or refused the stream.
-    func streamClosed(_ session: Libp2pSession, _ id: UInt32)
+    /// Bytes on a stream; credited back to the peer at once unless the service paused reading the stream.
+    func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: ArraySlice<UInt8>)
+    /// A stream that took fewer bytes than offered has room again.
+    func streamWritable(_ session: Libp2pSession, _ id: UInt32)
+    /// The peer finished its half (FIN); ours stays writable until `closeWrite` or `reset`.
+    func streamFinished(_ session: Libp2pSession, _ id: UInt32)
+    /// The peer reset the stream (`code`: go-yamux's RST error code, 0 when none came); it is gone.
+    func streamReset(_ session: Libp2pSession, _ id: UInt32, code: UInt32)
+    /// A stream we opened was refused by the peer (protocol not supported, reset or finished first); it is gone.
+    func streamOpenFailed(_ session: Libp2pSession, _ id: UInt32)
     /// The peer's identify (answer or push) arrived; `entry` is its merged peerstore entry.
     func peerIdentified(_ session: Libp2pSession, _ peer: PeerID, _ entry: Peerstore.Entry)
     /// The connection closed; its streams are gone.
     func connectionClosed(_ session: Libp2pSession)
-    /// Bytes the service holds for this connection (partial messages), counted against the role's memory limits.
+    /// Bytes the service holds for this connection (partial messages), counted against the host's memory limits.
     func bufferedBytes(of session: Libp2pSession) -> Int
-    /// The role stops (SIGTERM): stop timers, save state.
+    /// The host stops (SIGTERM): stop timers, save state.
     func stop()
+}
+
+extension Libp2pService {
+    func streamWritable(_ session: Libp2pSession, _ id: UInt32) {}
 }

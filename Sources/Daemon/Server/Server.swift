@@ -246,7 +246,7 @@ final class Server {
                         try KademliaService(
                             config: config.kademlia, dataDir: config.dataDir,
                             allowPrivateAddresses: config.libp2p.allowPrivateAddresses, localPeer: identity.peerID,
-                            loop: loop, metrics: kademliaMetrics, log: log))
+                            metrics: kademliaMetrics, log: log))
                 } else {
                     logger.info("role disabled by configuration", ["role": "kademlia"])
                 }

@@ -358,12 +358,12 @@ final class KadLoadClient {
                 } else if let worker = conn.workers[id] {
                     received(worker, id, bytes, &out)
                 }
-            case .streamClosed(let id):
+            case .streamFinished(let id), .streamReset(let id, _), .streamOpenFailed(let id):
                 if conn.inbound.removeValue(forKey: id) != nil {
-                    conn.machine?.closeStream(id, output: &out)
+                    conn.machine?.closeWrite(id, output: &out)
                 } else if let worker = conn.workers.removeValue(forKey: id) {
                     // The server ended the stream of a request still waiting (or refused to open it).
-                    conn.machine?.closeStream(id, output: &out)
+                    conn.machine?.closeWrite(id, output: &out)
                     worker.stream = nil
                     if worker.awaiting {
                         worker.awaiting = false
@@ -398,7 +398,7 @@ final class KadLoadClient {
 
     /// Answers the server's kad requests: FIND_NODE (its check before adding us) with ourselves as the closer peer,
     /// as a live DHT server would (go-libp2p-kad-dht's check wants at least one peer back).
-    private func serve(_ conn: Conn, _ id: UInt32, _ bytes: [UInt8], _ out: inout Libp2pConnection.Output) {
+    private func serve(_ conn: Conn, _ id: UInt32, _ bytes: ArraySlice<UInt8>, _ out: inout Libp2pConnection.Output) {
         guard var framer = conn.inbound[id] else { return }
         framer.append(bytes)
         while true {
@@ -543,7 +543,7 @@ final class KadLoadClient {
         key += SecureRandom.bytes(32)
         let request = KadMessage(type: .findNode, key: key).framedBytes
         if mode == .reused, let id = worker.stream {
-            guard conn.machine?.write(id, request, output: &out) == true else {
+            guard conn.machine?.write(id, request, output: &out) == request.count else {
                 conn.workers[id] = nil
                 worker.stream = nil
                 conn.machine?.resetStream(id, output: &out)
@@ -553,7 +553,7 @@ final class KadLoadClient {
         } else {
             if let id = worker.stream {
                 conn.workers[id] = nil
-                conn.machine?.closeStream(id, output: &out)
+                conn.machine?.closeWrite(id, output: &out)
             }
             guard let (id, opened) = conn.machine?.openStream(plan.protocolID, now: now) ?? nil else {
                 worker.stream = nil
@@ -570,7 +570,7 @@ final class KadLoadClient {
         worker.sentAt = now
     }
 
-    private func received(_ worker: Worker, _ id: UInt32, _ bytes: [UInt8], _ out: inout Libp2pConnection.Output) {
+    private func received(_ worker: Worker, _ id: UInt32, _ bytes: ArraySlice<UInt8>, _ out: inout Libp2pConnection.Output) {
         guard worker.awaiting, worker.stream == id else { return }
         worker.framer.append(bytes)
         let frame: [UInt8]?
@@ -603,7 +603,7 @@ final class KadLoadClient {
         if mode != .reused || worker.framer.bufferedByteCount > 0 {
             worker.conn.workers[id] = nil
             worker.stream = nil
-            worker.conn.machine?.closeStream(id, output: &out)
+            worker.conn.machine?.closeWrite(id, output: &out)
         }
         send(worker, &out)
     }

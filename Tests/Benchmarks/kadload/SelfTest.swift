@@ -106,7 +106,7 @@ enum SelfTest {
                         session.checks[id] = check
                         guard let frame = try? check.framer.nextFrame() else { break }
                         session.checks[id] = nil
-                        session.machine.closeStream(id, output: &out)
+                        session.machine.closeWrite(id, output: &out)
                         if let answer = try? KadMessage(bytes: frame), !answer.closerPeers.isEmpty {
                             _ = kad.table.observe(check.peer, addresses: check.addresses, now: loop.nowNanoseconds())
                         }
@@ -117,9 +117,9 @@ enum SelfTest {
                             answer(session, id, frame, from: peer, &out)
                         }
                     }
-                case .streamClosed(let id):
+                case .streamFinished(let id), .streamReset(let id, _), .streamOpenFailed(let id):
                     session.checks[id] = nil
-                    if session.inbound.removeValue(forKey: id) != nil { session.machine.closeStream(id, output: &out) }
+                    if session.inbound.removeValue(forKey: id) != nil { session.machine.closeWrite(id, output: &out) }
                 default:
                     break
                 }

@@ -1,0 +1,170 @@
+import Multistream
+import Yamux
+
+/// Application streams: what a service does with the streams of its protocol.
+///
+/// Receive side: each ``ConnectionEvent/streamData(_:_:)`` is credited back to the peer at once, unless the stream
+/// is paused with ``pauseReading(_:)``; then the peer runs out of window after at most one window of further bytes,
+/// while the connection's other streams keep flowing. ``resumeReading(_:now:output:)`` credits what arrived meanwhile.
+///
+/// Send side: ``write(_:_:output:)`` accepts what fits the stream's queue (``YamuxConfig/maxQueuedBytesPerStream``,
+/// and the session's total) and says how much; it never resets a stream by itself. After a short write,
+/// ``ConnectionEvent/streamWritable(_:)`` comes once the queue is at most half full again: when the peer's window
+/// update let queued bytes out, or when the caller's socket drained (``setTransportBlocked(_:output:)``).
+extension Libp2pConnection {
+    /// Opens an application stream proposing `proto`. Writes before the peer accepts are held (and count in
+    /// ``bufferedBytes``); acceptance is ``ConnectionEvent/streamOpened(_:protocol:inbound:)`` with `inbound` false,
+    /// refusal ``ConnectionEvent/streamOpenFailed(_:)``. Returns nil before the upgrade or over the stream limits.
+    public mutating func openStream(_ proto: String, now: UInt64) -> (id: UInt32, output: Output)? {
+        var out = Output()
+        guard var muxed = takeMuxed() else { return nil }
+        defer { if case .transitioning = stage { stage = .muxed(muxed.noise, muxed.yamux) } }
+        guard let id = try? muxed.yamux.openStream(now: now) else { return nil }
+        var dialer = MultistreamDialer(proposals: [proto])
+        _ = try? muxed.yamux.write(id, dialer.start().toSend)
+        streams[id] = .appDialing(AppDialing(dialer: dialer, proto: proto))
+        stage = .muxed(muxed.noise, muxed.yamux)
+        if !defersSealing { flushYamux(&out) }
+        return (id, out)
+    }
+
+    /// Writes on an application stream. Returns nil when the stream is not open for writing (unknown, closed by us,
+    /// or gone); otherwise how many of `bytes` were taken (a prefix; 0 when the queue is full). A short write is
+    /// followed by ``ConnectionEvent/streamWritable(_:)``.
+    public mutating func write(_ id: UInt32, _ bytes: ArraySlice<UInt8>, output out: inout Output) -> Int? {
+        switch streams[id] {
+        case .appDialing(var dialing) where !dialing.app.localClosed:
+            let accepted = max(0, min(bytes.count, yamuxConfig.maxQueuedBytesPerStream - dialing.pending.count))
+            streams[id] = nil  // unique `pending` while it grows
+            dialing.pending += bytes.prefix(accepted)
+            streams[id] = .appDialing(dialing)
+            if accepted < bytes.count { blockedWriters.insert(id) }
+            return accepted
+        case .app(let app) where !app.localClosed:
+            guard var muxed = takeMuxed() else { return nil }
+            let accepted = (try? muxed.yamux.write(id, bytes)) ?? 0
+            stage = .muxed(muxed.noise, muxed.yamux)
+            if accepted < bytes.count { blockedWriters.insert(id) }
+            if !defersSealing { flushYamux(&out) }
+            return accepted
+        default:
+            return nil
+        }
+    }
+
+    /// ``write(_:_:output:)`` for an array.
+    public mutating func write(_ id: UInt32, _ bytes: [UInt8], output out: inout Output) -> Int? {
+        write(id, bytes[...], output: &out)
+    }
+
+    /// Half-closes an application stream (FIN after what was written); the peer's half may still send.
+    public mutating func closeWrite(_ id: UInt32, output out: inout Output) {
+        blockedWriters.remove(id)
+        switch streams[id] {
+        case .appDialing(var dialing):
+            dialing.app.localClosed = true
+            streams[id] = .appDialing(dialing)
+        case .app(var app) where !app.localClosed:
+            guard var muxed = takeMuxed() else { return }
+            try? muxed.yamux.close(id)
+            stage = .muxed(muxed.noise, muxed.yamux)
+            if app.remoteClosed {
+                forget(id, &out)
+            } else {
+                app.localClosed = true
+                streams[id] = .app(app)
+            }
+            if !defersSealing { flushYamux(&out) }
+        default:
+            break
+        }
+    }
+
+    /// Resets a stream (both directions end at once; queued bytes are dropped). `code` goes in the RST as
+    /// go-yamux v5 does (0: none).
+    public mutating func resetStream(_ id: UInt32, code: UInt32 = 0, output out: inout Output) {
+        guard streams[id] != nil, var muxed = takeMuxed() else { return }
+        try? muxed.yamux.reset(id, code: code)
+        stage = .muxed(muxed.noise, muxed.yamux)
+        forget(id, &out)
+        if !defersSealing { flushYamux(&out) }
+    }
+
+    /// Stops crediting bytes that arrive on an application stream: the peer can send at most what its window still
+    /// allows (one window), then waits. Other streams are not affected.
+    public mutating func pauseReading(_ id: UInt32) {
+        switch streams[id] {
+        case .app(var app):
+            app.paused = true
+            streams[id] = .app(app)
+        case .appDialing(var dialing):
+            dialing.app.paused = true
+            streams[id] = .appDialing(dialing)
+        default:
+            break
+        }
+    }
+
+    /// Credits what arrived while paused (a window update goes out) and credits new bytes at once again.
+    public mutating func resumeReading(_ id: UInt32, now: UInt64, output out: inout Output) {
+        switch streams[id] {
+        case .app(var app) where app.paused:
+            let uncredited = app.uncredited
+            app.paused = false
+            app.uncredited = 0
+            streams[id] = .app(app)
+            guard uncredited > 0, var muxed = takeMuxed() else { return }
+            muxed.yamux.consumed(id, count: uncredited, now: now)
+            stage = .muxed(muxed.noise, muxed.yamux)
+            if !defersSealing { flushYamux(&out) }
+        case .appDialing(var dialing):
+            dialing.app.paused = false
+            streams[id] = .appDialing(dialing)
+        default:
+            break
+        }
+    }
+
+    /// Whether the connection still knows stream `id` (open in at least one direction).
+    public func hasStream(_ id: UInt32) -> Bool { streams[id] != nil }
+
+    /// Whether reading `id` is paused.
+    public func isReadingPaused(_ id: UInt32) -> Bool {
+        switch streams[id] {
+        case .app(let app): app.paused
+        case .appDialing(let dialing): dialing.app.paused
+        default: false
+        }
+    }
+
+    /// Tells the connection its socket's write queue is above (true) or back below (false) its high-water mark.
+    /// While blocked, stream data stays in the Yamux queues (bounded) instead of growing the socket's queue;
+    /// unblocking moves it out and reports ``ConnectionEvent/streamWritable(_:)`` where there is room again.
+    public mutating func setTransportBlocked(_ blocked: Bool, output out: inout Output) {
+        guard var muxed = takeMuxed() else { return }
+        muxed.yamux.holdsData = blocked
+        stage = .muxed(muxed.noise, muxed.yamux)
+        if !blocked { flushYamux(&out) }
+    }
+
+    /// Bytes written on `id` and not sent yet (queued in Yamux, or waiting for the stream to open).
+    public func queuedBytes(of id: UInt32) -> Int? {
+        switch streams[id] {
+        case .appDialing(let dialing): return dialing.pending.count
+        case .app:
+            guard case .muxed(_, let yamux) = stage else { return nil }
+            return yamux.queuedBytes(of: id)
+        default: return nil
+        }
+    }
+
+    /// Emits ``ConnectionEvent/streamWritable(_:)`` for blocked writers whose queue is at most half full again.
+    mutating func reportWritable(_ yamux: YamuxSession, _ out: inout Output) {
+        let threshold = max(1, yamuxConfig.maxQueuedBytesPerStream / 2)
+        for id in blockedWriters {
+            guard case .app = streams[id], let room = yamux.writeRoom(of: id), room >= threshold else { continue }
+            blockedWriters.remove(id)
+            out.events.append(.streamWritable(id))
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Multistream
+import Yamux
+
+/// Dispatches Yamux events to the stream states: negotiation of inbound streams, the built-in protocols
+/// (`+IdentifyStreams.swift`), and application streams, whose events go to the caller.
+extension Libp2pConnection {
+    mutating func handle(_ event: YamuxEvent, _ yamux: inout YamuxSession, _ out: inout Output, _ now: UInt64) {
+        switch event {
+        case .streamOpened(let id):
+            streams[id] = .negotiating(MultistreamListener(supported: streamProtocols))
+        case .data(let id, let bytes):
+            streamData(id, bytes, &yamux, &out, now)
+        case .streamClosedByPeer(let id):
+            peerFinished(id, &yamux, &out)
+        case .streamReset(let id, let code):
+            switch streams[id] {
+            case .app: out.events.append(.streamReset(id, code: code))
+            case .appDialing: out.events.append(.streamOpenFailed(id))
+            default: break
+            }
+            forget(id, &out)
+        case .streamRefused:
+            out.events.append(.streamRefused(protocol: nil))
+        case .goAway:
+            out.close = true
+        case .sessionFailed(let error):
+            out.events.append(.failed("yamux: \(error)"))
+            out.close = true
+        case .streamAccepted, .pingRTT:
+            break
+        }
+    }
+
+    private mutating func peerFinished(_ id: UInt32, _ yamux: inout YamuxSession, _ out: inout Output) {
+        switch streams[id] {
+        case .app(var app):
+            // The peer's half is done; ours stays open until the caller closes or resets it.
+            out.events.append(.streamFinished(id))
+            if app.localClosed {
+                forget(id, &out)
+            } else {
+                app.remoteClosed = true
+                streams[id] = .app(app)
+            }
+        case .appDialing:
+            out.events.append(.streamOpenFailed(id))
+            forget(id, &out)
+            try? yamux.reset(id)
+        default:
+            builtinFinished(id, &out)
+            forget(id, &out)
+            try? yamux.close(id)
+        }
+    }
+
+    /// Forgets a stream; an inbound one stops counting against its protocol's limit.
+    mutating func forget(_ id: UInt32, _ out: inout Output) {
+        streams[id] = nil
+        blockedWriters.remove(id)
+        guard let name = inboundProtocolOf.removeValue(forKey: id) else { return }
+        let remaining = (openInboundStreams[name] ?? 1) - 1
+        openInboundStreams[name] = remaining > 0 ? remaining : nil
+        out.events.append(.streamEnded(name))
+    }
+
+    /// Stream bytes. Application streams credit them unless paused; everything else consumes them at once.
+    mutating func streamData(
+        _ id: UInt32, _ bytes: ArraySlice<UInt8>, _ yamux: inout YamuxSession, _ out: inout Output, _ now: UInt64
+    ) {
+        if case .app(var app) = streams[id] {
+            if app.paused {
+                app.uncredited += bytes.count
+                streams[id] = .app(app)
+            } else {
+                yamux.consumed(id, count: bytes.count, now: now)
+            }
+            out.events.append(.streamData(id, bytes))
+            return
+        }
+        yamux.consumed(id, count: bytes.count, now: now)
+        if collect(id, bytes, &yamux, &out) { return }
+        switch streams[id] {
+        case .negotiating(var listener):
+            let result = listener.receive(bytes)
+            if !result.toSend.isEmpty { _ = try? yamux.write(id, result.toSend) }
+            switch result.result {
+            case nil:
+                streams[id] = .negotiating(listener)
+            case .failed:
+                forget(id, &out)
+                try? yamux.reset(id)
+            case .negotiated(let name, let remaining):
+                negotiated(id, name, remaining, &yamux, &out, now)
+            }
+        case .appDialing(var dialing):
+            let result = dialing.dialer.receive(bytes)
+            switch result.result {
+            case nil:
+                streams[id] = .appDialing(dialing)
+            case .failed:
+                out.events.append(.streamOpenFailed(id))
+                forget(id, &out)
+                try? yamux.reset(id)
+            case .negotiated(_, let remaining):
+                let taken = dialing.pending.isEmpty ? 0 : (try? yamux.write(id, dialing.pending)) ?? 0
+                guard taken == dialing.pending.count else {
+                    // The session's total queue is full: the held writes cannot all go, so the stream cannot open.
+                    out.events.append(.streamOpenFailed(id))
+                    forget(id, &out)
+                    try? yamux.reset(id)
+                    return
+                }
+                if dialing.app.localClosed { try? yamux.close(id) }
+                streams[id] = .app(dialing.app)
+                out.events.append(.streamOpened(id, protocol: dialing.proto, inbound: false))
+                if !remaining.isEmpty { out.events.append(.streamData(id, remaining[...])) }
+            }
+        default:
+            builtinData(id, bytes, &yamux, &out)
+        }
+    }
+
+    /// An inbound stream negotiated `name`: counted against its limit, then started.
+    private mutating func negotiated(
+        _ id: UInt32, _ name: String, _ remaining: [UInt8], _ yamux: inout YamuxSession, _ out: inout Output,
+        _ now: UInt64
+    ) {
+        let open = openInboundStreams[name, default: 0]
+        guard limits.maxInboundStreamsPerProtocol == 0 || open < limits.maxInboundStreamsPerProtocol else {
+            forget(id, &out)
+            try? yamux.reset(id)
+            out.events.append(.streamRefused(protocol: name))
+            return
+        }
+        openInboundStreams[name] = open + 1
+        inboundProtocolOf[id] = name
+        out.events.append(.streamProtocol(name))
+        if startBuiltin(id, name, &yamux) {
+            if !remaining.isEmpty { streamData(id, remaining[...], &yamux, &out, now) }
+            return
+        }
+        streams[id] = .app(AppStream())
+        out.events.append(.streamOpened(id, protocol: name, inbound: true))
+        if !remaining.isEmpty { out.events.append(.streamData(id, remaining[...])) }
+    }
+}
