@@ -30,6 +30,7 @@ final class Libp2pRole: DaemonRole {
     /// Protocols accepted on inbound streams (advertised in identify).
     let protocols: [String]
     private let services: [any Libp2pService]
+    private let router: Libp2pServiceRouter
     /// Upgraded connections by remote peer.
     var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
     /// Callers of ``connect(to:at:completion:)`` waiting for a dial in progress.
@@ -95,6 +96,7 @@ final class Libp2pRole: DaemonRole {
         services: [any Libp2pService] = []
     ) throws(StartError) {
         self.services = services
+        router = Libp2pServiceRouter(services: services)
         protocols = Self.baseProtocols + services.flatMap(\.protocols)
         self.loop = loop
         self.identity = identity
@@ -512,21 +514,8 @@ final class Libp2pRole: DaemonRole {
             metrics.streamsEnded(name)
         case .streamRefused(let name):
             metrics.blocked("inbound", name == nil ? "connection" : "protocol", "streams")
-        case .streamOpened(let id, let proto, let inbound):
-            if inbound { session.owners[id] = services.first { $0.protocols.contains(proto) } }
-            session.owners[id]?.streamOpened(session, id, protocol: proto, inbound: inbound)
-        case .streamData(let id, let bytes):
-            session.owners[id]?.streamData(session, id, bytes)
-        case .streamWritable(let id):
-            session.owners[id]?.streamWritable(session, id)
-        case .streamFinished(let id):
-            let owner = session.owners[id]
-            if !session.machine.hasStream(id) { session.owners[id] = nil }
-            owner?.streamFinished(session, id)
-        case .streamReset(let id, let code):
-            session.owners.removeValue(forKey: id)?.streamReset(session, id, code: code)
-        case .streamOpenFailed(let id):
-            session.owners.removeValue(forKey: id)?.streamOpenFailed(session, id)
+        case .streamOpened, .streamData, .streamWritable, .streamFinished, .streamReset, .streamOpenFailed:
+            _ = router.route(event, session)
         case .secured:
             break
         }
