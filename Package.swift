@@ -83,6 +83,9 @@ let package = Package(
                 "BenchSupport", "Crypto", "Identify", "Kademlia", "Libp2pCore", "Node", "WaystoneRuntime", "Wire",
             ],
             path: "Tests/Benchmarks/kadload", swiftSettings: swiftSettings),
+        // `make bench-streams`: a counter of the process's malloc/calloc/realloc/posix_memalign calls (wrappers that
+        // interpose glibc's in the executable linking it).
+        .target(name: "MallocCounter", path: "Tests/Benchmarks/MallocCounter"),
 
         // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.
         .target(
