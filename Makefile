@@ -2,7 +2,7 @@
 #   make run    install build dependencies if missing, build release, run with embedded defaults
 #   make test   install build + test dependencies if missing, build, run `swift test` and every interop suite
 #   make bench  run the benchmarks that exist (bench-stun: STUN against coturn; bench-libp2p: connections against p2pd;
-#               bench-kad: DHT FIND_NODE against p2pd)
+#               bench-kad: DHT FIND_NODE against p2pd; bench-streams: stream plumbing in process, base vs current)
 #   make lint   swift format lint
 #   make fuzz   build the libFuzzer targets in Fuzz/ and run each for FUZZ_SECONDS (default 30)
 #   make test-containers   build and run the Dockerfile and docker-compose.yml with ../shared/tools/container-lab.sh
@@ -18,7 +18,7 @@ TEST_PACKAGES := prometheus coturn stun-client strace iproute2 iptables python3-
 # py-libp2p compiles fastecdsa: GMP and the headers of Debian's python3.
 PYLIBP2P_PACKAGES := libgmp-dev python3-dev
 
-.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun bench-libp2p bench-kad fuzz lint deps-build deps-test deps-interop deps-p2pd deps-pylibp2p clean help
+.PHONY: run build build-debug test test-swift test-interop test-containers bench bench-stun bench-libp2p bench-kad bench-streams fuzz lint deps-build deps-test deps-interop deps-p2pd deps-pylibp2p clean help
 
 help:
 	@sed -n '2,8p' Makefile
@@ -74,8 +74,8 @@ test-interop: build-debug
 test-containers:
 	bash Tests/Containers/container-lab-check.sh
 
-bench: bench-stun bench-libp2p bench-kad
-	@for b in Tests/Benchmarks/*.sh; do case $$b in */stun.sh | */libp2p.sh | */kad.sh) ;; *) bash "$$b" ;; esac; done
+bench: bench-stun bench-libp2p bench-kad bench-streams
+	@for b in Tests/Benchmarks/*.sh; do case $$b in */stun.sh | */libp2p.sh | */kad.sh | */streams.sh) ;; *) bash "$$b" ;; esac; done
 
 # STUN Binding load against Waystone and coturn (started by hand on 127.0.0.1, stopped by PID; never as a service).
 bench-stun: deps-build
@@ -92,6 +92,12 @@ bench-libp2p: deps-build deps-p2pd
 # by the same 200 DHT-server peers; reused streams and a stream per request (Tests/Benchmarks/kad.sh).
 bench-kad: deps-build deps-p2pd
 	bash Tests/Benchmarks/kad.sh
+
+# The stream plumbing in process (two connection machines back to back, no sockets): bulk transfer over 1 and 16
+# streams, CPU, allocations and peak RSS against the ChaCha20-Poly1305 floor, a base revision (BASE, in a temporary
+# worktree) against the current tree (Tests/Benchmarks/streams.sh).
+bench-streams: deps-build
+	bash Tests/Benchmarks/streams.sh
 
 # libFuzzer targets (Fuzz/ package): seeds in Fuzz/Corpus/<target>/ (read only), the growing corpus in
 # Fuzz/.build/corpus/<target>/, crashing inputs in Fuzz/Crashes/<target>/. FUZZ_TARGETS picks a subset.

@@ -83,6 +83,16 @@ let package = Package(
                 "BenchSupport", "Crypto", "Identify", "Kademlia", "Libp2pCore", "Node", "WaystoneRuntime", "Wire",
             ],
             path: "Tests/Benchmarks/kadload", swiftSettings: swiftSettings),
+        // `make bench-streams` (Tests/Benchmarks/streams.sh): a counter of the process's malloc/calloc/realloc/
+        // posix_memalign calls (wrappers that interpose glibc's in the executable linking it) and the in-process
+        // benchmark of the stream plumbing (two connection machines back to back, no sockets). The script appends the
+        // lines between the markers to a base revision's manifest to build the same benchmark there.
+        // bench-streams targets: begin
+        .target(name: "MallocCounter", path: "Tests/Benchmarks/MallocCounter"),
+        .executableTarget(
+            name: "streamsbench", dependencies: ["Crypto", "Identify", "Libp2pCore", "MallocCounter", "Node", "Yamux"],
+            path: "Tests/Benchmarks/streams", swiftSettings: swiftSettings),
+        // bench-streams targets: end
 
         // The fuzz targets' invariants, one copy shared by Fuzz/ (libFuzzer, traps) and the corpus replay tests.
         .target(
