@@ -18,12 +18,14 @@ extension Libp2pConnection {
     public mutating func openStream(_ proto: String, now: UInt64) -> (id: UInt32, output: Output)? {
         var out = Output()
         guard var muxed = takeMuxed() else { return nil }
-        defer { if case .transitioning = stage { stage = .muxed(muxed.noise, muxed.yamux) } }
-        guard let id = try? muxed.yamux.openStream(now: now) else { return nil }
+        guard let id = try? muxed.yamux.openStream(now: now) else {
+            restore(consume muxed)
+            return nil
+        }
         var dialer = MultistreamDialer(proposals: [proto])
         _ = try? muxed.yamux.write(id, dialer.start().toSend)
         streams[id] = .appDialing(AppDialing(dialer: dialer, proto: proto))
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         if !defersSealing { flushYamux(&out) }
         return (id, out)
     }
@@ -43,7 +45,7 @@ extension Libp2pConnection {
         case .app(let app) where !app.localClosed:
             guard var muxed = takeMuxed() else { return nil }
             let accepted = (try? muxed.yamux.write(id, bytes)) ?? 0
-            stage = .muxed(muxed.noise, muxed.yamux)
+            restore(consume muxed)
             if accepted < bytes.count { blockedWriters.insert(id) }
             if !defersSealing { flushYamux(&out) }
             return accepted
@@ -67,7 +69,7 @@ extension Libp2pConnection {
         case .app(var app) where !app.localClosed:
             guard var muxed = takeMuxed() else { return }
             try? muxed.yamux.close(id)
-            stage = .muxed(muxed.noise, muxed.yamux)
+            restore(consume muxed)
             if app.remoteClosed {
                 forget(id, &out)
             } else {
@@ -85,7 +87,7 @@ extension Libp2pConnection {
     public mutating func resetStream(_ id: UInt32, code: UInt32 = 0, output out: inout Output) {
         guard streams[id] != nil, var muxed = takeMuxed() else { return }
         try? muxed.yamux.reset(id, code: code)
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         forget(id, &out)
         if !defersSealing { flushYamux(&out) }
     }
@@ -115,7 +117,7 @@ extension Libp2pConnection {
             streams[id] = .app(app)
             guard uncredited > 0, var muxed = takeMuxed() else { return }
             muxed.yamux.consumed(id, count: uncredited, now: now)
-            stage = .muxed(muxed.noise, muxed.yamux)
+            restore(consume muxed)
             if !defersSealing { flushYamux(&out) }
         case .appDialing(var dialing):
             dialing.app.paused = false
@@ -143,7 +145,7 @@ extension Libp2pConnection {
     public mutating func setTransportBlocked(_ blocked: Bool, output out: inout Output) {
         guard var muxed = takeMuxed() else { return }
         muxed.yamux.holdsData = blocked
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         if !blocked { flushYamux(&out) }
     }
 

@@ -22,7 +22,7 @@ extension Libp2pConnection {
         var out = Output()
         guard var muxed = takeMuxed() else { return out }
         openStream(&muxed.yamux, Self.identifyPushProtocol, as: ConnectionStreamState.pushing)
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         return flushYamux(&out)
     }
 

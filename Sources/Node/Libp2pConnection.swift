@@ -162,7 +162,7 @@ public struct Libp2pConnection {
         // Unique again once the caller dropped the previous events' slices, so no allocation in steady state.
         receiveBuffer.removeAll(keepingCapacity: true)
         let result = muxed.noise.receive(bytes, appendingPlaintextTo: &receiveBuffer)
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         if case .failed(let error) = result.event { return fail(&out, "noise: \(error)") }
         return receiveBuffer.isEmpty ? out : yamuxInput(receiveBuffer, &out, now)
     }
@@ -259,16 +259,29 @@ public struct Libp2pConnection {
         guard var muxed = takeMuxed() else { return out }
         let events = muxed.yamux.receive(plaintext, now: now)
         for event in events { handle(event, &muxed.yamux, &out, now) }
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         return flushYamux(&out)
     }
 
-    /// Moves the muxed state out of `stage` (leaving ``Stage/transitioning``); the caller puts it back. Bound while
-    /// `stage` still held it, Yamux's stream table and Noise's buffers would be copied on every change.
-    mutating func takeMuxed() -> (noise: NoiseMachine, yamux: YamuxSession)? {
+    /// The muxed stage's state, while it is out of `stage`.
+    struct Muxed {
+        var noise: NoiseMachine
+        var yamux: YamuxSession
+    }
+
+    /// Moves the muxed state out of `stage` (leaving ``Stage/transitioning``); the caller puts it back with
+    /// ``restore(_:)``. Bound while `stage` still held it, Yamux's stream table and Noise's buffers would be copied
+    /// on every change.
+    mutating func takeMuxed() -> Muxed? {
         guard case .muxed(let noise, let yamux) = stage else { return nil }
         stage = .transitioning
-        return (noise, yamux)
+        return Muxed(noise: noise, yamux: yamux)
+    }
+
+    /// Puts the muxed state back. Callers pass `consume muxed`: a local copy that lived on would share Yamux's
+    /// stream table and send queues, and the next change to them would copy them whole.
+    mutating func restore(_ muxed: consuming Muxed) {
+        stage = .muxed(muxed.noise, muxed.yamux)
     }
 
     /// Seals what the stream calls left in Yamux.
@@ -287,7 +300,7 @@ public struct Libp2pConnection {
             guard sealed else { return fail(&out, "noise seal") }
         }
         if !blockedWriters.isEmpty { reportWritable(muxed.yamux, &out) }
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         return out
     }
 
@@ -296,7 +309,7 @@ public struct Libp2pConnection {
         var out = Output()
         guard var muxed = takeMuxed() else { return out }
         for event in muxed.yamux.tick(now: now) { handle(event, &muxed.yamux, &out, now) }
-        stage = .muxed(muxed.noise, muxed.yamux)
+        restore(consume muxed)
         return flushYamux(&out)
     }
 
