@@ -103,9 +103,11 @@ let package = Package(
                 "Node", "Daemon",
             ],
             path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
-        // Helpers shared by the test targets (seeded generator for property tests, fuzz corpus replay).
+        // Helpers shared by the test targets (seeded generator for property tests, fuzz corpus replay, an in-memory
+        // pair of connection machines).
         .target(
-            name: "TestSupport", dependencies: ["FuzzHarness"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+            name: "TestSupport", dependencies: ["FuzzHarness", "Node", "Identify", "Libp2pCore", "Crypto", "Yamux"],
+            path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "TestSupport", "FuzzHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Wire"], swiftSettings: swiftSettings),

@@ -127,6 +127,12 @@ extension Libp2pConnection {
         }
     }
 
+    /// The receive window Yamux keeps open for the peer on `id` (grows with auto-tuning), nil for an unknown stream.
+    public func receiveWindow(of id: UInt32) -> UInt32? {
+        guard case .muxed(_, let yamux) = stage else { return nil }
+        return yamux.receiveWindow(of: id)
+    }
+
     /// Whether the connection still knows stream `id` (open in at least one direction).
     public func hasStream(_ id: UInt32) -> Bool { streams[id] != nil }
 

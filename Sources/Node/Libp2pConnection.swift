@@ -293,12 +293,15 @@ public struct Libp2pConnection {
     @discardableResult
     mutating func flushYamux(_ out: inout Output) -> Output {
         guard var muxed = takeMuxed() else { return out }
-        muxed.yamux.pendingOutput(swappingInto: &sendBuffer)
-        if !sendBuffer.isEmpty {
+        // Yamux hands out at most ~256 KiB per call; what the windows allow beyond that goes out now too, or nothing
+        // would send it until the next event. The caller's socket bounds it (``setTransportBlocked(_:output:)``).
+        repeat {
+            muxed.yamux.pendingOutput(swappingInto: &sendBuffer)
+            guard !sendBuffer.isEmpty else { break }
             // Sealed straight into the output: the second and last copy on the way to the socket.
             let sealed = sendBuffer.withUnsafeBytes { (try? muxed.noise.seal($0, appendingTo: &out.bytes)) != nil }
             guard sealed else { return fail(&out, "noise seal") }
-        }
+        } while muxed.yamux.hasSendableData
         if !blockedWriters.isEmpty { reportWritable(muxed.yamux, &out) }
         restore(consume muxed)
         return out

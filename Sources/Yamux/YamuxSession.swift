@@ -91,6 +91,10 @@ public struct YamuxSession: Sendable {
     public var pendingOutputCount: Int { output.count }
     /// Bytes queued by `write` on all streams, waiting for the peer's windows.
     public var queuedBytesTotal: Int { totalQueued }
+    /// Whether ``pendingOutput()`` would move more stream data than it did last time (it moves at most about
+    /// ``YamuxConfig/maxPendingOutputBytes`` per call): some stream has data and window, and data is not held.
+    public var hasSendableData: Bool { failure == nil && !holdsData && readyHead < ready.count }
+
     /// How many bytes `write` would accept on `id` now (the smaller of its own and the session's queue room).
     public func writeRoom(of id: UInt32) -> Int? {
         guard let stream = streams[id], !stream.finQueued else { return nil }

@@ -3,7 +3,7 @@ import Foundation
 /// SplitMix64: a small deterministic generator for property tests (shared by every test target).
 /// The seed comes from `WAYSTONE_TEST_SEED` when set, else from the system generator, and is
 /// printed so a failing run can be replayed.
-public struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public let seed: UInt64
 
