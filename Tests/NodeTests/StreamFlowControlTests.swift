@@ -243,4 +243,32 @@ import Yamux
         #expect(inOrder)
         #expect(worstPausedDelivery <= 0)
     }
+
+    /// While the caller's socket is backed up, stream data stays in the bounded Yamux queue (the write is short,
+    /// nothing new goes out); unblocking sends what the window allows, and the stream is writable again once the
+    /// peer's window updates drained the queue to half.
+    @Test func aBlockedTransportHoldsStreamDataInTheQueue() throws {
+        var pair = try ConnectionPair(applicationProtocols: [Self.proto])
+        pair.upgrade()
+        let streamOpened = pair.openStream(Self.proto)
+        let stream = try #require(streamOpened)
+        var out = Libp2pConnection.Output()
+        pair.dialer.setTransportBlocked(true, output: &out)
+        let bound = YamuxConfig().maxQueuedBytesPerStream
+        let payload = Self.pattern(0, bound + 1000)
+        #expect(pair.dialer.write(stream.local, payload, output: &out) == bound)
+        #expect(out.bytes.isEmpty && pair.dialer.queuedBytes(of: stream.local) == bound)
+        pair.dialer.setTransportBlocked(false, output: &out)
+        #expect(out.bytes.count >= Self.window)  // one window's worth went out; the rest waits for the peer's
+        pair.send(out, from: .dialer)
+        let events = pair.pump()
+        #expect(events.dialer.contains(.streamWritable(stream.local)))
+        var received = events.listener.data(on: stream.remote)
+        var more = Libp2pConnection.Output()
+        #expect(pair.dialer.write(stream.local, payload[bound...], output: &more) == 1000)
+        pair.send(more, from: .dialer)
+        received += pair.pump().listener.data(on: stream.remote)
+        let intact = received == payload
+        #expect(intact)
+    }
 }

@@ -91,6 +91,7 @@ import Testing
         #expect(connection.queuedBytes == 0)
     }
 
+    /// Over the high-water mark reading pauses; at the low-water mark `onWritable` tells producers to go on.
     @Test func backpressurePausesReadingUntilDrained() throws {
         let loop = try EventLoop()
         defer { loop.close() }
@@ -104,6 +105,10 @@ import Testing
             loop.stop()
         }
         connection.onDrained = { _ in events.value.append("drained") }
+        connection.onWritable = { c in
+            // The low-water mark: backpressure lifted, producers may write again.
+            events.value.append(c.queuedBytes <= c.highWaterMark / 2 && !c.isBackpressured ? "writable" : "early")
+        }
         // The peer does not read: the socket buffer fills and the queue climbs over the high-water mark.
         let payload = TestSupport.pattern(2 << 20)
         connection.write(payload)
@@ -122,7 +127,7 @@ import Testing
         #expect(try TestSupport.run(loop))
         received.value += TestSupport.rawRead(b, limit: .max).count  // what the kernel still held
         #expect(received.value == payload.count)
-        #expect(events.value == ["drained", "read 4"])
+        #expect(events.value == ["writable", "drained", "read 4"])
         #expect(!connection.isBackpressured)
     }
 
