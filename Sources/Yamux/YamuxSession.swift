@@ -24,27 +24,27 @@ public struct YamuxSession: Sendable {
     public let role: YamuxRole
     public let config: YamuxConfig
 
-    private var streams: [UInt32: YamuxStream] = [:]
+    var streams: [UInt32: YamuxStream] = [:]
     /// Streams that may send (data and window, or a pending FIN), served round-robin from `readyHead`.
-    private var ready: [UInt32] = []
-    private var readyHead = 0
-    private var nextStreamID: UInt32
-    private var output: [UInt8] = []
-    private var totalQueued = 0
+    var ready: [UInt32] = []
+    var readyHead = 0
+    var nextStreamID: UInt32
+    var output: [UInt8] = []
+    var totalQueued = 0
     /// Outbound streams not yet ACKed by the peer.
-    private var unacknowledged = 0
+    var unacknowledged = 0
     /// Sum of the streams' receive window targets (bounded by `maxSessionReceiveWindow` for auto-tuning).
-    private var totalReceiveWindow: UInt64 = 0
+    var totalReceiveWindow: UInt64 = 0
 
     // Inbound stream-ID bookkeeping (reuse detection with bounded memory).
-    private var highestInboundID: UInt32 = 0
-    private var inboundGaps: Set<UInt32> = []
+    var highestInboundID: UInt32 = 0
+    var inboundGaps: Set<UInt32> = []
 
     // Parser
-    private var headerBuffer: [UInt8] = []
-    private var body: Body?
+    var headerBuffer: [UInt8] = []
+    var body: Body?
 
-    private struct Body {
+    struct Body {
         var streamID: UInt32
         var remaining: UInt32
         var deliver: Bool
@@ -52,21 +52,21 @@ public struct YamuxSession: Sendable {
     }
 
     // Pings and RTT
-    private var outstandingPings: [UInt32: UInt64] = [:]
-    private var nextPingValue: UInt32 = 0
-    private var lastKeepAlive: UInt64
-    private var keepAlivePing: UInt32?
+    var outstandingPings: [UInt32: UInt64] = [:]
+    var nextPingValue: UInt32 = 0
+    var lastKeepAlive: UInt64
+    var keepAlivePing: UInt32?
     /// Latest measured round-trip time in nanoseconds, 0 until a ping came back.
-    public private(set) var rtt: UInt64 = 0
+    public internal(set) var rtt: UInt64 = 0
 
     /// While true, queued stream data is not moved into ``pendingOutput()`` (set it while the socket's write queue is
     /// above its high-water mark; clear it when the socket drains). Writes still queue up to the limits.
     public var holdsData = false
 
     /// Set once a protocol error ended the session.
-    public private(set) var failure: YamuxError?
-    public private(set) var goAwaySent = false
-    public private(set) var goAwayReceived: YamuxGoAwayCode?
+    public internal(set) var failure: YamuxError?
+    public internal(set) var goAwaySent = false
+    public internal(set) var goAwayReceived: YamuxGoAwayCode?
 
     public init(role: YamuxRole, config: YamuxConfig = YamuxConfig(), now: UInt64 = 0) {
         self.role = role
@@ -98,7 +98,8 @@ public struct YamuxSession: Sendable {
     /// How many bytes `write` would accept on `id` now (the smaller of its own and the session's queue room).
     public func writeRoom(of id: UInt32) -> Int? {
         guard let stream = streams[id], !stream.finQueued else { return nil }
-        return max(0, min(config.maxQueuedBytesPerStream - stream.queuedCount, config.maxQueuedBytesTotal - totalQueued))
+        return max(
+            0, min(config.maxQueuedBytesPerStream - stream.queuedCount, config.maxQueuedBytesTotal - totalQueued))
     }
 
     // MARK: - Commands
@@ -108,7 +109,9 @@ public struct YamuxSession: Sendable {
         guard failure == nil, !goAwaySent else { throw .sessionClosed }
         guard goAwayReceived == nil else { throw .goAwayReceived }
         guard streams.count < config.maxStreams else { throw .tooManyStreams(limit: config.maxStreams) }
-        guard unacknowledged < config.maxAckBacklog else { throw .tooManyUnacknowledgedStreams(limit: config.maxAckBacklog) }
+        guard unacknowledged < config.maxAckBacklog else {
+            throw .tooManyUnacknowledgedStreams(limit: config.maxAckBacklog)
+        }
         let id = nextStreamID
         guard id <= UInt32.max - 2 else { throw .streamIDsExhausted }
         nextStreamID = id + 2
@@ -267,13 +270,13 @@ public struct YamuxSession: Sendable {
 
     // MARK: - Stream table
 
-    private mutating func addStream(_ id: UInt32, outbound: Bool, now: UInt64) {
+    mutating func addStream(_ id: UInt32, outbound: Bool, now: UInt64) {
         streams[id] = YamuxStream(outbound: outbound, now: now)
         totalReceiveWindow += UInt64(YamuxConfig.initialStreamWindow)
         if outbound { unacknowledged += 1 }
     }
 
-    private mutating func removeStream(_ id: UInt32) {
+    mutating func removeStream(_ id: UInt32) {
         guard let stream = streams.removeValue(forKey: id) else { return }
         totalQueued -= stream.queuedCount
         if !stream.acknowledged { unacknowledged -= 1 }
@@ -282,25 +285,25 @@ public struct YamuxSession: Sendable {
 
     // MARK: - Output
 
-    private mutating func emit(_ header: YamuxHeader) {
+    mutating func emit(_ header: YamuxHeader) {
         header.encode(into: &output)
     }
 
     /// A reply the peer provoked: dropped when the peer is not draining our output.
-    private mutating func emitReply(_ header: YamuxHeader) {
+    mutating func emitReply(_ header: YamuxHeader) {
         guard output.count < config.maxPendingOutputBytes else { return }
         emit(header)
     }
 
     /// Queues the stream at `index` for `flush` if it can send and is not queued yet.
-    private mutating func markReady(at index: Dictionary<UInt32, YamuxStream>.Index) {
+    mutating func markReady(at index: Dictionary<UInt32, YamuxStream>.Index) {
         guard !streams.values[index].inReady, streams.values[index].canSend else { return }
         streams.values[index].inReady = true
         ready.append(streams.keys[index])
     }
 
     /// Serves the ready streams one frame each in turn until they are done, out of window, or the output is full.
-    private mutating func flush() {
+    mutating func flush() {
         guard failure == nil, !holdsData else { return }
         while readyHead < ready.count, output.count < config.maxPendingOutputBytes {
             let id = ready[readyHead]
@@ -322,187 +325,5 @@ public struct YamuxSession: Sendable {
             ready.removeFirst(readyHead)
             readyHead = 0
         }
-    }
-}
-
-// MARK: - Input
-
-extension YamuxSession {
-    /// Parses received bytes (any split) and returns what happened. After a protocol error the session queues
-    /// GoAway(protocol error), reports `.sessionFailed` once, and ignores further input.
-    public mutating func receive(_ bytes: some Collection<UInt8>, now: UInt64) -> [YamuxEvent] {
-        receive(Array(bytes), now: now)
-    }
-
-    /// Parses received bytes; `.data` events are slices of `input` (no copy).
-    public mutating func receive(_ input: [UInt8], now: UInt64) -> [YamuxEvent] {
-        var events: [YamuxEvent] = []
-        var index = 0
-        while index < input.count, failure == nil {
-            if var current = body {
-                let n = min(Int(current.remaining), input.count - index)
-                if current.deliver, streams[current.streamID] != nil, n > 0 {
-                    events.append(.data(current.streamID, input[index..<(index + n)]))
-                }
-                index += n
-                current.remaining -= UInt32(n)
-                if current.remaining == 0 {
-                    body = nil
-                    if current.finAfter { peerFinished(current.streamID, &events) }
-                } else {
-                    body = current
-                }
-                continue
-            }
-            let need = YamuxHeader.size - headerBuffer.count
-            let n = min(need, input.count - index)
-            headerBuffer.append(contentsOf: input[index..<(index + n)])
-            index += n
-            guard headerBuffer.count == YamuxHeader.size else { continue }
-            let raw = headerBuffer
-            headerBuffer.removeAll(keepingCapacity: true)
-            do throws(YamuxError) {
-                let header = try YamuxHeader.decode(raw)
-                try handle(header, now: now, &events)
-            } catch {
-                fail(error, &events)
-            }
-        }
-        return events
-    }
-
-    mutating func fail(
-        _ error: YamuxError, code: YamuxGoAwayCode = .protocolError, _ events: inout [YamuxEvent]
-    ) {
-        guard failure == nil else { return }
-        failure = error
-        body = nil
-        emit(YamuxHeader(type: .goAway, streamID: 0, length: code.rawValue))
-        events.append(.sessionFailed(error))
-    }
-
-    private mutating func handle(_ h: YamuxHeader, now: UInt64, _ events: inout [YamuxEvent]) throws(YamuxError) {
-        switch h.type {
-        case .ping:
-            if h.flags.contains(.syn) {
-                emitReply(YamuxHeader(type: .ping, flags: .ack, streamID: 0, length: h.length))
-            } else if h.flags.contains(.ack), let sent = outstandingPings.removeValue(forKey: h.length) {
-                rtt = now >= sent ? now - sent : 0
-                events.append(.pingRTT(nanoseconds: rtt))
-            }
-        case .goAway:
-            let code = YamuxGoAwayCode(rawValue: h.length)
-            goAwayReceived = code
-            events.append(.goAway(code))
-        case .data, .windowUpdate:
-            try handleStreamFrame(h, now: now, &events)
-        }
-    }
-
-    /// Starts draining (or delivering) the body of a data frame.
-    private mutating func expectBody(_ h: YamuxHeader, deliver: Bool, finAfter: Bool) {
-        guard h.type == .data, h.length > 0 else { return }
-        body = Body(streamID: h.streamID, remaining: h.length, deliver: deliver, finAfter: finAfter)
-    }
-
-    private func isPeerParity(_ id: UInt32) -> Bool {
-        // The client opens odd IDs; our peer is the other role.
-        role == .server ? id % 2 == 1 : id % 2 == 0
-    }
-
-    /// Records an inbound SYN's ID; false when it is already used (or too old to tell).
-    private mutating func claimInboundID(_ id: UInt32) -> Bool {
-        if id > highestInboundID {
-            let window = config.streamIDReorderWindow
-            let floor = id > window ? id - window : 0
-            var gap = max(highestInboundID == 0 ? 1 : highestInboundID + 2, floor)
-            if gap % 2 != id % 2 { gap += 1 }
-            while gap < id {
-                inboundGaps.insert(gap)
-                gap += 2
-            }
-            highestInboundID = id
-            if inboundGaps.count > Int(window) {
-                inboundGaps = inboundGaps.filter { $0 >= floor }
-            }
-            return true
-        }
-        let floor =
-            highestInboundID > config.streamIDReorderWindow ? highestInboundID - config.streamIDReorderWindow : 0
-        guard id >= floor else { return false }
-        return inboundGaps.remove(id) != nil
-    }
-
-    private mutating func handleStreamFrame(
-        _ h: YamuxHeader, now: UInt64, _ events: inout [YamuxEvent]
-    ) throws(YamuxError) {
-        let id = h.streamID
-        if h.flags.contains(.syn) {
-            guard id != 0, isPeerParity(id) else { throw .invalidStreamID(id) }
-            guard streams[id] == nil, claimInboundID(id) else { throw .streamIDReused(id) }
-            if h.type == .data, h.length > YamuxConfig.initialStreamWindow {
-                throw .windowExceeded(streamID: id, length: h.length, window: YamuxConfig.initialStreamWindow)
-            }
-            if h.flags.contains(.rst) {
-                expectBody(h, deliver: false, finAfter: false)
-                return
-            }
-            if goAwaySent || streams.count >= config.maxStreams {
-                // Refuse as go-yamux does beyond its limits: RST, drain whatever came with the SYN.
-                emitReply(YamuxHeader(type: .windowUpdate, flags: .rst, streamID: id, length: 0))
-                expectBody(h, deliver: false, finAfter: false)
-                events.append(.streamRefused(id))
-                return
-            }
-            addStream(id, outbound: false, now: now)
-            emit(YamuxHeader(type: .windowUpdate, flags: .ack, streamID: id, length: 0))
-            events.append(.streamOpened(id))
-        }
-        guard let index = streams.index(forKey: id) else {
-            // Unknown or closed stream: drain and ignore (go-yamux), within any window we could have granted.
-            if h.type == .data, h.length > config.maxStreamWindow { throw .frameTooLarge(h.length) }
-            expectBody(h, deliver: false, finAfter: false)
-            return
-        }
-        if h.flags.contains(.ack), !streams.values[index].acknowledged {
-            streams.values[index].acknowledged = true
-            unacknowledged -= 1
-            events.append(.streamAccepted(id))
-        }
-        if h.flags.contains(.rst) {
-            removeStream(id)
-            events.append(.streamReset(id, code: h.type == .windowUpdate ? h.length : 0))
-            expectBody(h, deliver: false, finAfter: false)
-            return
-        }
-        switch h.type {
-        case .windowUpdate:
-            let (sum, overflow) = streams.values[index].sendWindow.addingReportingOverflow(h.length)
-            guard !overflow else { throw .windowOverflow(id) }
-            streams.values[index].sendWindow = sum
-            markReady(at: index)
-            if h.flags.contains(.fin) { peerFinished(id, &events) }
-        default:
-            let remaining = streams.values[index].recvRemaining
-            guard h.length <= remaining else {
-                throw .windowExceeded(streamID: id, length: h.length, window: remaining)
-            }
-            let deliver = !streams.values[index].finReceived
-            streams.values[index].recvRemaining -= h.length
-            if deliver { streams.values[index].unconsumed += h.length }
-            let fin = h.flags.contains(.fin)
-            if h.length == 0 {
-                if fin { peerFinished(id, &events) }
-            } else {
-                expectBody(h, deliver: deliver, finAfter: fin)
-            }
-        }
-    }
-
-    private mutating func peerFinished(_ id: UInt32, _ events: inout [YamuxEvent]) {
-        guard let index = streams.index(forKey: id), !streams.values[index].finReceived else { return }
-        streams.values[index].finReceived = true
-        events.append(.streamClosedByPeer(id))
-        if streams.values[index].finSent { removeStream(id) }
     }
 }

@@ -17,7 +17,10 @@ import Testing
         let recorder: RecordingService
         let registry: MetricsRegistry
 
-        init(_ mesh: Libp2pMesh, bootstrap: [Node] = [], configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in })
+        init(
+            _ mesh: Libp2pMesh, bootstrap: [Node] = [],
+            configure: (inout WaystoneConfig.KademliaSection) -> Void = { _ in }
+        )
             throws
         {
             var config = WaystoneConfig().kademlia

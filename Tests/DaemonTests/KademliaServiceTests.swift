@@ -324,7 +324,9 @@ enum KadLabError: Error { case timeout }
             box.value.connect(to: target.0, at: target.1) { session in
                 guard let session else { return }
                 for _ in 0..<count {
-                    guard let id = box.value.openStream(session, "/ipfs/kad/1.0.0", owner: EchoService()) else { continue }
+                    guard let id = box.value.openStream(session, "/ipfs/kad/1.0.0", owner: EchoService()) else {
+                        continue
+                    }
                     box.value.write(session, id, bytes)
                     opened.value += 1
                 }

@@ -21,7 +21,9 @@ public enum NodeHarness {
             if index % 3 == 1 { connection.resumeReading(id, now: now, output: &out) }
         case .streamFinished(let id):
             check(connection.hasStream(id), "finished stream unknown")
-            if index % 4 == 0 { connection.resetStream(id, code: 1, output: &out) } else {
+            if index % 4 == 0 {
+                connection.resetStream(id, code: 1, output: &out)
+            } else {
                 connection.closeWrite(id, output: &out)
             }
         case .streamReset(let id, _), .streamOpenFailed(let id):
@@ -59,7 +61,8 @@ public enum NodeHarness {
         for (index, chunk) in Chunks.split(bytes, maxChunk: 128).enumerated() {
             let wasClosed = connection.isClosed
             var out =
-                index % 2 == 0 ? connection.receive(chunk, now: now) : chunk.withUnsafeBytes { connection.receive($0, now: now) }
+                index % 2 == 0
+                ? connection.receive(chunk, now: now) : chunk.withUnsafeBytes { connection.receive($0, now: now) }
             if wasClosed {
                 check(out.bytes.isEmpty && out.events.isEmpty && connection.isClosed, "output after close")
             }

@@ -79,7 +79,8 @@ struct YamuxVectors: Decodable {
         #expect(server.pendingOutput() == (try bytes("go away, normal")))
 
         var c2 = YamuxSession(role: .client)
-        #expect(c2.receive(try bytes("open stream 2"), now: 0) == [.streamOpened(2), .data(2, ArraySlice("hello".utf8))])
+        #expect(
+            c2.receive(try bytes("open stream 2"), now: 0) == [.streamOpened(2), .data(2, ArraySlice("hello".utf8))])
         #expect(try c2.openStream() == 1)
         #expect(try c2.openStream() == 3)
         _ = c2.pendingOutput()

@@ -29,8 +29,8 @@ final class Libp2pRole: DaemonRole {
     ]
     /// Protocols accepted on inbound streams (advertised in identify).
     let protocols: [String]
-    private let services: [any Libp2pService]
-    private let router: Libp2pServiceRouter
+    let services: [any Libp2pService]
+    let router: Libp2pServiceRouter
     /// Upgraded connections by remote peer.
     var sessionsByPeer: [PeerID: [ObjectIdentifier: Libp2pSession]] = [:]
     /// Callers of ``connect(to:at:completion:)`` waiting for a dial in progress.
@@ -40,14 +40,14 @@ final class Libp2pRole: DaemonRole {
     static let maxDialsInFlight = 64
 
     let name = "libp2p"
-    private(set) var boundAddresses: [String] = []
+    internal(set) var boundAddresses: [String] = []
     var activeWork: Int { 0 }
 
     let loop: EventLoop
-    private let identity: Libp2pPrivateKey
-    private let limits: WaystoneConfig.Libp2pLimits
+    let identity: Libp2pPrivateKey
+    let limits: WaystoneConfig.Libp2pLimits
     let metrics: Libp2pMetrics
-    private var listeners: [TCPListener] = []
+    var listeners: [TCPListener] = []
     /// `libp2p.peers`: kept connected (dialed at start, redialed after a failure or a disconnect).
     final class ConfiguredPeer {
         let id: PeerID
@@ -61,33 +61,33 @@ final class Libp2pRole: DaemonRole {
     }
 
     static let redialNanoseconds: UInt64 = 10_000_000_000
-    private var peers: [ConfiguredPeer] = []
+    var peers: [ConfiguredPeer] = []
     var isStopped = false
     let handshakeNanoseconds: UInt64
     let log: (String, [(String, String)]) -> Void
-    private var sessions: [ObjectIdentifier: Libp2pSession] = [:]
-    private var connectionsPerIP: [[UInt8]: Int] = [:]
+    var sessions: [ObjectIdentifier: Libp2pSession] = [:]
+    var connectionsPerIP: [[UInt8]: Int] = [:]
     /// Bytes all connections hold (socket write queues and what the machines buffer).
-    private(set) var bufferedBytes = 0
+    internal(set) var bufferedBytes = 0
     internal(set) var peerstore: Peerstore
     let connectionLimits: ConnectionLimits
     /// One Noise static key and signed payload for every connection of this process.
-    private let noiseIdentity: NoiseLocalIdentity
+    let noiseIdentity: NoiseLocalIdentity
     /// Reads the host's interface addresses for a port (injectable for tests).
-    private let interfaceAddresses: (UInt16) -> [SocketAddress]
-    private let announced: [Multiaddr]
+    let interfaceAddresses: (UInt16) -> [SocketAddress]
+    let announced: [Multiaddr]
     let allowPrivateAddresses: Bool
-    private var refreshTimer: TimerHandle?
-    private var recordSequence: UInt64 = 0
-    private var connectionRate: PerIPRateLimiter
+    var refreshTimer: TimerHandle?
+    var recordSequence: UInt64 = 0
+    var connectionRate: PerIPRateLimiter
     /// Inbound connections not upgraded yet.
-    private var pendingHandshakes = 0
+    var pendingHandshakes = 0
     let yamuxConfig: YamuxConfig
     /// What identify advertises: listen addresses and the signed peer record built from them.
-    private var advertised: [Multiaddr] = []
+    var advertised: [Multiaddr] = []
     /// The addresses identify advertises (for services that hand out our own address).
     var advertisedAddresses: [Multiaddr] { advertised }
-    private var signedPeerRecord: [UInt8]?
+    var signedPeerRecord: [UInt8]?
 
     init(
         config: WaystoneConfig.Libp2pSection, isDefaultListen: Bool, identity: Libp2pPrivateKey, loop: EventLoop,
@@ -167,61 +167,6 @@ final class Libp2pRole: DaemonRole {
         for peer in peers { dial(peer) }
     }
 
-    /// What identify should advertise now: `libp2p.announce`, else the bound addresses (expanded), public ones only
-    /// unless private addresses are allowed.
-    private func currentAddresses() -> [Multiaddr] {
-        (announced.isEmpty ? Self.expand(listeners.map(\.localAddress), interfaceAddresses) : announced)
-            .filter { allowPrivateAddresses || $0.isPublic }
-    }
-
-    /// The largest identify message we send (libp2p-digest: keep it well under go's 8 KiB read limit).
-    static let maxIdentifyBytes = 4096
-
-    /// Sets the advertised addresses and signs a peer record for them (sequence numbers only grow). Addresses are
-    /// dropped from the end until the identify message, with the longest observed address, fits
-    /// ``maxIdentifyBytes``.
-    private func advertise(_ addresses: [Multiaddr]) {
-        var kept = addresses
-        recordSequence = max(recordSequence + 1, EventLoop.wallClockNanoseconds())  // like go: Unix nanoseconds
-        let longestObserved = try? Multiaddr("/ip6/::/tcp/65535")  // binary size of any IPv6 TCP address
-        while true {
-            advertised = kept
-            let record = PeerRecord(peerID: identity.peerID, sequence: recordSequence, addresses: kept)
-            signedPeerRecord = try? record.sealed(with: identity).bytes
-            guard identifyMessage(observed: longestObserved).bytes.count > Self.maxIdentifyBytes, !kept.isEmpty else {
-                break
-            }
-            kept.removeLast()
-        }
-        if kept.count < addresses.count {
-            log("advertised addresses cut to fit identify", [("kept", "\(kept.count)"), ("of", "\(addresses.count)")])
-        }
-    }
-
-    private func scheduleAddressRefresh(every interval: UInt64) {
-        refreshTimer = loop.schedule(afterNanoseconds: interval) { [weak self] in
-            guard let self, !self.isStopped else { return }
-            self.refreshAddresses()
-            self.scheduleAddressRefresh(every: interval)
-        }
-    }
-
-    /// Re-reads the advertised addresses; when they changed, pushes identify to every upgraded peer that speaks
-    /// identify push (go-libp2p pushes on `EvtLocalAddressesUpdated`).
-    func refreshAddresses() {
-        let addresses = currentAddresses()
-        guard addresses != advertised else { return }
-        advertise(addresses)
-        log("advertised addresses changed", [("addresses", addresses.map(\.description).joined(separator: ","))])
-        metrics.pushTriggered("address_change")
-        for session in sessions.values where session.upgraded {
-            guard let peer = session.machine.remotePeer,
-                peerstore[peer]?.protocols.contains(Libp2pConnection.identifyPushProtocol) == true
-            else { continue }
-            apply(session.machine.pushIdentify(now: loop.nowNanoseconds()), session)
-        }
-    }
-
     func stopAcceptingWork() {
         isStopped = true
         for service in services { service.stop() }
@@ -237,115 +182,6 @@ final class Libp2pRole: DaemonRole {
     }
 
     func flush() {}
-
-    /// The addresses a listener bound to `0.0.0.0` / `::` can be reached at: the host's interface addresses of that
-    /// family (IPv6 link-local ones are left out: they need a zone). Specific addresses stay as they are.
-    static func expand(
-        _ bound: [SocketAddress],
-        _ interfaceAddresses: (UInt16) -> [SocketAddress] = { InterfaceAddresses.all(port: $0) }
-    ) -> [Multiaddr] {
-        var result: [Multiaddr] = []
-        for address in bound {
-            let unspecified = address.addressBytes.allSatisfy { $0 == 0 }
-            let candidates =
-                unspecified
-                ? interfaceAddresses(address.port).filter {
-                    $0.isIPv6 == address.isIPv6 && !isLinkLocalIPv6($0)
-                }
-                : [address]
-            for candidate in candidates {
-                if let multiaddr = multiaddr(candidate), !result.contains(multiaddr) { result.append(multiaddr) }
-            }
-        }
-        return result
-    }
-
-    private static func isLinkLocalIPv6(_ address: SocketAddress) -> Bool {
-        address.isIPv6 && address.addressBytes[0] == 0xFE && address.addressBytes[1] & 0xC0 == 0x80
-    }
-
-    static func multiaddr(_ address: SocketAddress) -> Multiaddr? {
-        try? Multiaddr(
-            address.isIPv6 ? "/ip6/\(address.host)/tcp/\(address.port)" : "/ip4/\(address.host)/tcp/\(address.port)")
-    }
-
-    func identifyMessage(observed: Multiaddr?) -> IdentifyMessage {
-        IdentifyMessage(
-            protocolVersion: Self.protocolVersion, agentVersion: Self.agentVersion,
-            publicKey: identity.publicKey.protobufBytes, listenAddrs: advertised.map(\.bytes),
-            observedAddr: observed?.bytes, protocols: protocols, signedPeerRecord: signedPeerRecord)
-    }
-
-    /// Which memory limit a connection holding `connection` bytes breaks (`"connection"`, `"system"`), if any: the
-    /// total only counts against a connection that just grew, so draining connections are never closed for it.
-    static func memoryScope(connection: Int, total: Int, grew: Bool, limits: WaystoneConfig.Libp2pLimits) -> String? {
-        if limits.maxBufferedBytesPerConnection > 0 && connection > limits.maxBufferedBytesPerConnection {
-            return "connection"
-        }
-        if grew && limits.maxBufferedBytes > 0 && total > limits.maxBufferedBytes { return "system" }
-        return nil
-    }
-
-    /// The key per-IP limits count under: the IPv4 address, or the IPv6 /56 (one subscriber's usual allocation).
-    static func ipGroup(_ address: SocketAddress) -> [UInt8] {
-        address.isIPv6 ? Array(address.addressBytes.prefix(7)) : address.addressBytes
-    }
-
-    private func accept(_ connection: TCPConnection) {
-        let group = Self.ipGroup(connection.remoteAddress)
-        let refusal: String? =
-            if sessions.count >= limits.maxConnections {
-                "connection_limit"
-            } else if limits.maxConnectionsPerIP > 0
-                && connectionsPerIP[group, default: 0] >= limits.maxConnectionsPerIP
-            {
-                "connection_limit_per_ip"
-            } else if limits.maxPendingHandshakes > 0 && pendingHandshakes >= limits.maxPendingHandshakes {
-                "pending_handshakes"
-            } else if limits.maxBufferedBytes > 0 && bufferedBytes >= limits.maxBufferedBytes {
-                "memory"
-            } else if connectionRate.admit(ip: group, now: loop.nowNanoseconds()) != .allowed {
-                "rate_limited"
-            } else {
-                nil
-            }
-        guard let refusal else { return begin(connection, direction: .inbound) }
-        metrics.refused(refusal)
-        if refusal == "connection_limit" { metrics.blocked("inbound", "system", "connections") }
-        if refusal == "memory" { metrics.blocked("inbound", "system", "memory") }
-        connection.close()
-    }
-
-    /// Dials a `libp2p.peers` entry; a failed dial or a lost connection is retried after ``redialNanoseconds``.
-    private func dial(_ peer: ConfiguredPeer) {
-        peer.redialTimer = nil
-        do {
-            try loop.connectTCP(peer.address, timeoutNanoseconds: handshakeNanoseconds) { [weak self] result in
-                guard let self else { return }
-                switch result {
-                case .success(let connection):
-                    self.begin(connection, direction: .outbound(expectedPeer: peer.id), peer: peer)
-                case .failure(let error):
-                    self.metrics.dialFailed("connect")
-                    self.log(
-                        "dial failed",
-                        [("peer", peer.id.description), ("address", "\(peer.address)"), ("error", "\(error)")])
-                    self.scheduleRedial(peer)
-                }
-            }
-        } catch {
-            metrics.dialFailed("connect")
-            scheduleRedial(peer)
-        }
-    }
-
-    private func scheduleRedial(_ peer: ConfiguredPeer) {
-        guard !isStopped, peer.redialTimer == nil else { return }
-        peer.redialTimer = loop.schedule(afterNanoseconds: Self.redialNanoseconds) { [weak self, weak peer] in
-            guard let self, let peer, !self.isStopped else { return }
-            self.dial(peer)
-        }
-    }
 
     /// Starts the upgrade on a new TCP connection, either side.
     /// - Parameter dialToken: the ``connect(to:at:completion:)`` dial this connection serves (its waiters).
@@ -454,7 +290,7 @@ final class Libp2pRole: DaemonRole {
         armTick(session)
     }
 
-    private func flushOutbox(_ session: Libp2pSession) {
+    func flushOutbox(_ session: Libp2pSession) {
         guard !session.outbox.isEmpty else { return }
         session.connection.write(session.outbox)
         session.outbox = []  // idle connections keep no buffer
@@ -463,14 +299,14 @@ final class Libp2pRole: DaemonRole {
 
     /// Once the socket's queue is over its high-water mark, stream data waits in Yamux (bounded per stream) until
     /// the socket's `onWritable`.
-    private func holdBackIfBackpressured(_ session: Libp2pSession) {
+    func holdBackIfBackpressured(_ session: Libp2pSession) {
         guard !session.transportBlocked, session.connection.isBackpressured else { return }
         session.transportBlocked = true
         var output = Libp2pConnection.Output()
         session.machine.setTransportBlocked(true, output: &output)
     }
 
-    private func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {
+    func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {
         let now = loop.nowNanoseconds()
         switch event {
         case .upgraded:
@@ -521,31 +357,15 @@ final class Libp2pRole: DaemonRole {
         }
     }
 
-    private func remember(_ peer: PeerID, _ info: IdentifyMessage, _ now: UInt64, _ session: Libp2pSession) {
+    func remember(_ peer: PeerID, _ info: IdentifyMessage, _ now: UInt64, _ session: Libp2pSession) {
         peerstore.update(peer, with: info, now: now)
         metrics.peerstorePeers.set(Double(peerstore.count))
         guard let entry = peerstore[peer] else { return }
         for service in services { service.peerIdentified(session, peer, entry) }
     }
 
-    /// Recounts what `session` holds; closes it when it is over `maxBufferedBytesPerConnection`, or grew while all
-    /// connections together are over `maxBufferedBytes`. Returns whether the session lives.
-    @discardableResult
-    func account(_ session: Libp2pSession) -> Bool {
-        var now = session.connection.queuedBytes + session.machine.bufferedBytes
-        for service in services { now += service.bufferedBytes(of: session) }
-        let grew = now > session.buffered
-        bufferedBytes += now - session.buffered
-        session.buffered = now
-        let scope = Self.memoryScope(connection: now, total: bufferedBytes, grew: grew, limits: limits)
-        guard let scope else { return true }
-        metrics.blocked(session.direction, scope, "memory")
-        session.connection.close()
-        return false
-    }
-
     /// Yamux keep-alive deadlines.
-    private func armTick(_ session: Libp2pSession) {
+    func armTick(_ session: Libp2pSession) {
         guard session.tickTimer == nil, let deadline = session.machine.nextDeadline else { return }
         session.tickTimer = loop.schedule(atNanoseconds: deadline) { [weak self, weak session] in
             guard let self, let session, !session.connection.isClosed else { return }

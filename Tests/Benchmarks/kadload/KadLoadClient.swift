@@ -570,7 +570,9 @@ final class KadLoadClient {
         worker.sentAt = now
     }
 
-    private func received(_ worker: Worker, _ id: UInt32, _ bytes: ArraySlice<UInt8>, _ out: inout Libp2pConnection.Output) {
+    private func received(
+        _ worker: Worker, _ id: UInt32, _ bytes: ArraySlice<UInt8>, _ out: inout Libp2pConnection.Output
+    ) {
         guard worker.awaiting, worker.stream == id else { return }
         worker.framer.append(bytes)
         let frame: [UInt8]?
