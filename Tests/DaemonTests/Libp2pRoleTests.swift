@@ -73,7 +73,15 @@ import WaystoneRuntime
         defer { role.stopAcceptingWork() }
         #expect(role.yamuxConfig.maxStreams == 77)
         #expect(role.yamuxConfig.maxStreamWindow == 1 << 20)
-        #expect(role.yamuxConfig.maxQueuedBytesTotal == 300_000 && role.yamuxConfig.maxQueuedBytesPerStream == 300_000)
+        // The worst case of the connection's buffers stays within its limit: the socket at its low-water mark plus
+        // the queues moved into it, the queues filled again, one write's burst.
+        let yamux = role.yamuxConfig
+        let highWater = Libp2pRole.socketHighWaterMark(300_000)
+        #expect(highWater == 75_000)
+        let worst = highWater / 2 + 2 * yamux.maxQueuedBytesTotal + yamux.maxPendingOutputBytes + yamux.maxDataFrameSize
+        #expect(worst <= 300_000)
+        #expect(yamux.maxQueuedBytesTotal >= 16 * 1024)
+        #expect(yamux.maxQueuedBytesPerStream == yamux.maxQueuedBytesTotal)
         #expect(role.connectionLimits.maxInboundStreamsPerProtocol == 9)
         #expect(role.connectionLimits.maxRSAKeyBits == 3072)
     }

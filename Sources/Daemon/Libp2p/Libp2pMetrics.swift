@@ -31,6 +31,7 @@ struct Libp2pMetrics {
     private let identifyFamily: CounterFamily
     private let identifyPushFamily: CounterFamily
     private let pushesTriggered: CounterFamily
+    private let backpressure: CounterFamily
 
     /// - Parameter serviceProtocols: the protocols of the services on the role (their streams get their own label).
     init(registry: MetricsRegistry, serviceProtocols: [String] = []) {
@@ -102,6 +103,12 @@ struct Libp2pMetrics {
                 "libp2p_identify_identify_pushes_triggered_total",
                 help: "Identify push rounds started, by trigger.", labelNames: ["trigger"])
             pushesTriggered.labels("address_change").inc(by: 0)
+            backpressure = try registry.counter(
+                "waystone_libp2p_backpressure_total",
+                help:
+                    "Times a connection's socket write queue went over its high-water mark (a peer that does not read fast enough): its stream data waited in the bounded Yamux queues until the socket drained. By direction.",
+                labelNames: ["dir"])
+            for dir in Self.directions { backpressure.labels(dir).inc(by: 0) }
             peerstorePeers = try registry.gauge(
                 "waystone_libp2p_peerstore_peers",
                 help: "Peers whose identify is remembered (libp2p.limits.maxPeerstorePeers).")
@@ -130,4 +137,5 @@ struct Libp2pMetrics {
     func identify(_ dir: String) { identifyFamily.labels(dir).inc() }
     func identifyPush(_ dir: String) { identifyPushFamily.labels(dir).inc() }
     func pushTriggered(_ trigger: String) { pushesTriggered.labels(trigger).inc() }
+    func backpressured(_ dir: String) { backpressure.labels(dir).inc() }
 }

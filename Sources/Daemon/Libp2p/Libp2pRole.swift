@@ -124,7 +124,16 @@ final class Libp2pRole: DaemonRole {
         yamux.maxStreams = config.limits.maxStreamsPerConnection
         yamux.maxStreamWindow = UInt32(clamping: config.limits.maxStreamWindowBytes)
         if config.limits.maxBufferedBytesPerConnection > 0 {
-            yamux.maxQueuedBytesTotal = min(yamux.maxQueuedBytesTotal, config.limits.maxBufferedBytesPerConnection)
+            // The connection's budget (socket queue + Yamux send queues, `account`) must hold at its worst: right
+            // after the socket drained to its low-water mark, everything queued goes into it, and while it is over
+            // its high-water mark again the queues fill up once more; a write into an empty queue puts out at most
+            // `maxPendingOutputBytes` plus a frame at once. So the queues get what is left, halved.
+            let perConnection = config.limits.maxBufferedBytesPerConnection
+            let highWater = Self.socketHighWaterMark(perConnection)
+            yamux.maxPendingOutputBytes = min(yamux.maxPendingOutputBytes, highWater)
+            let burst = yamux.maxPendingOutputBytes + yamux.maxDataFrameSize
+            let queues = max(16 * 1024, (perConnection - highWater / 2 - burst) / 2 - 16 * 1024)
+            yamux.maxQueuedBytesTotal = min(yamux.maxQueuedBytesTotal, queues)
             yamux.maxQueuedBytesPerStream = min(yamux.maxQueuedBytesPerStream, yamux.maxQueuedBytesTotal)
         }
         yamuxConfig = yamux
@@ -183,6 +192,12 @@ final class Libp2pRole: DaemonRole {
 
     func flush() {}
 
+    /// Above this many bytes in a connection's socket queue, reading from it pauses and its stream data waits in
+    /// Yamux: 256 KiB, or a quarter of `maxBufferedBytesPerConnection` when that is smaller.
+    static func socketHighWaterMark(_ perConnection: Int) -> Int {
+        perConnection > 0 ? min(256 * 1024, max(16 * 1024, perConnection / 4)) : 256 * 1024
+    }
+
     /// Starts the upgrade on a new TCP connection, either side.
     /// - Parameter dialToken: the ``connect(to:at:completion:)`` dial this connection serves (its waiters).
     func begin(
@@ -215,7 +230,7 @@ final class Libp2pRole: DaemonRole {
         if session.isInbound { pendingHandshakes += 1 }
         metrics.connections.set(Double(sessions.count))
         let perConnection = limits.maxBufferedBytesPerConnection
-        connection.highWaterMark = perConnection > 0 ? min(256 * 1024, perConnection / 2) : 256 * 1024
+        connection.highWaterMark = Self.socketHighWaterMark(perConnection)
         // A backstop only: `account` closes (and counts) a connection over its limit first.
         if perConnection > 0 { connection.maxQueuedBytes = 2 * perConnection + 128 * 1024 }
         connection.onRead = { [unowned self, unowned session] _, bytes in
@@ -302,6 +317,7 @@ final class Libp2pRole: DaemonRole {
     func holdBackIfBackpressured(_ session: Libp2pSession) {
         guard !session.transportBlocked, session.connection.isBackpressured else { return }
         session.transportBlocked = true
+        metrics.backpressured(session.direction)
         var output = Libp2pConnection.Output()
         session.machine.setTransportBlocked(true, output: &output)
     }
