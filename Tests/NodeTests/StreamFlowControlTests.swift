@@ -61,9 +61,13 @@ import Yamux
 
     /// A paused stream stops its sender after one window while a second stream on the same connection moves 1 MiB;
     /// resuming drains what was held, in order.
-    @Test(arguments: splits("pause"))
-    func pausedStreamStopsItsSenderWithinOneWindow(split: ConnectionPair.Split) throws {
-        var pair = try ConnectionPair(applicationProtocols: [Self.proto], split: split)
+    /// Byte by byte: the flowing stream moves 300 kB and the sender's queue bound is 8 KiB, to keep it quick.
+    @Test(
+        arguments: splits("pause").map { ($0, 1 << 20, 1 << 20) } + [(.pieces(1), 300_000, 8 * 1024)])
+    func pausedStreamStopsItsSenderWithinOneWindow(split: ConnectionPair.Split, total: Int, queueBound: Int) throws {
+        var yamux = YamuxConfig()
+        yamux.maxQueuedBytesPerStream = queueBound
+        var pair = try ConnectionPair(applicationProtocols: [Self.proto], dialerYamux: yamux, split: split)
         pair.upgrade()
         let pausedOpened = pair.openStream(Self.proto)
         let paused = try #require(pausedOpened)
@@ -71,8 +75,7 @@ import Yamux
         let flowing = try #require(flowingOpened)
         pair.listener.pauseReading(paused.remote)
         #expect(pair.listener.isReadingPaused(paused.remote))
-        let total = 1 << 20
-        let pausedTotal = 4 << 20  // more than one window plus the sender's queue bound
+        let pausedTotal = Self.window + queueBound + total  // more than one window plus the sender's queue bound
         var sent = (paused: 0, flowing: 0)
         var received: (paused: [UInt8], flowing: [UInt8]) = ([], [])
         var resets = 0
@@ -94,9 +97,9 @@ import Yamux
         let pausedIntact = received.paused == Self.pattern(0, received.paused.count, salt: 1)
         #expect(pausedIntact)
         #expect(sent.paused < pausedTotal)
-        #expect(sent.paused <= Self.window + YamuxConfig().maxQueuedBytesPerStream)
+        #expect(sent.paused <= Self.window + queueBound)
         // What the sender could not send waits in its bounded queue.
-        #expect((pair.dialer.queuedBytes(of: paused.local) ?? 0) <= YamuxConfig().maxQueuedBytesPerStream)
+        #expect((pair.dialer.queuedBytes(of: paused.local) ?? 0) <= queueBound)
         #expect(resets == 0)
 
         var out = Libp2pConnection.Output()
@@ -112,19 +115,22 @@ import Yamux
 
     /// A write larger than what the window and the queue take is accepted in part; `streamWritable` follows the
     /// peer's window update; nothing is reset and every byte arrives in order.
-    @Test(arguments: splits("partial"))
-    func partialWriteThenWritable(split: ConnectionPair.Split) throws {
-        var pair = try ConnectionPair(applicationProtocols: [Self.proto], split: split)
+    /// Byte by byte with a small queue bound (8 KiB) and a payload just over one window, to keep it quick.
+    @Test(arguments: splits("partial").map { ($0, 1 << 20, 3 << 20) } + [(.pieces(1), 8 * 1024, window + 40_000)])
+    func partialWriteThenWritable(split: ConnectionPair.Split, queueBound: Int, size: Int) throws {
+        var yamux = YamuxConfig()
+        yamux.maxQueuedBytesPerStream = queueBound
+        var pair = try ConnectionPair(applicationProtocols: [Self.proto], dialerYamux: yamux, split: split)
         pair.upgrade()
         let streamOpened = pair.openStream(Self.proto)
         let stream = try #require(streamOpened)
-        let payload = Self.pattern(0, 3 << 20)
+        let payload = Self.pattern(0, size)
         var out = Libp2pConnection.Output()
         let written = pair.dialer.write(stream.local, payload, output: &out)
         let accepted = try #require(written)
         pair.send(out, from: .dialer)
         #expect(accepted > 0 && accepted < payload.count)
-        #expect(accepted <= Self.window + YamuxConfig().maxQueuedBytesPerStream)
+        #expect(accepted <= Self.window + queueBound)
         var sent = accepted
         var received: [UInt8] = []
         var writable = 0

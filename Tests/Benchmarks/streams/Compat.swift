@@ -2,7 +2,7 @@ import Node
 import Yamux
 
 /// The stream API of `Libp2pConnection` as the driver uses it: everything that differs between the base revision
-/// (built with `-DSTREAMS_BASE`: the API on main at d5b9688) and the current tree (the API being introduced) is here,
+/// (built with `-DSTREAMS_BASE`: the API on main at d5b9688) and the current tree (the new stream API) is here,
 /// so `Transfer.swift` runs the same pump loop, chunk size and total on both.
 enum StreamEvent {
     /// The peer accepted a stream we opened.
