@@ -4,8 +4,8 @@ import Limits
 import Node
 import WaystoneRuntime
 
-/// The admission gate: which inbound connections are taken (connection, per-IP, pending-handshake, memory and rate
-/// limits), and the memory accounting that closes a connection over its limits.
+/// Admission: inbound connections through the ``Libp2pAdmissionGate``, and the memory accounting that closes a
+/// connection over its limits.
 extension Libp2pRole {
     /// Which memory limit a connection holding `connection` bytes breaks (`"connection"`, `"system"`), if any: the
     /// total only counts against a connection that just grew, so draining connections are never closed for it.
@@ -24,22 +24,8 @@ extension Libp2pRole {
 
     func accept(_ connection: TCPConnection) {
         let group = Self.ipGroup(connection.remoteAddress)
-        let refusal: String? =
-            if sessions.count >= limits.maxConnections {
-                "connection_limit"
-            } else if limits.maxConnectionsPerIP > 0
-                && connectionsPerIP[group, default: 0] >= limits.maxConnectionsPerIP
-            {
-                "connection_limit_per_ip"
-            } else if limits.maxPendingHandshakes > 0 && pendingHandshakes >= limits.maxPendingHandshakes {
-                "pending_handshakes"
-            } else if limits.maxBufferedBytes > 0 && bufferedBytes >= limits.maxBufferedBytes {
-                "memory"
-            } else if connectionRate.admit(ip: group, now: loop.nowNanoseconds()) != .allowed {
-                "rate_limited"
-            } else {
-                nil
-            }
+        let refusal = admission.refusal(
+            group: group, total: sessions.count, bufferedBytes: bufferedBytes, now: loop.nowNanoseconds())
         guard let refusal else { return begin(connection, direction: .inbound) }
         metrics.refused(refusal)
         if refusal == "connection_limit" { metrics.blocked("inbound", "system", "connections") }

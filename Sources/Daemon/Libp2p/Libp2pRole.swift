@@ -66,7 +66,8 @@ final class Libp2pRole: DaemonRole {
     let handshakeNanoseconds: UInt64
     let log: (String, [(String, String)]) -> Void
     var sessions: [ObjectIdentifier: Libp2pSession] = [:]
-    var connectionsPerIP: [[UInt8]: Int] = [:]
+    /// Connection counts per IP group and handshakes in progress, against `libp2p.limits`.
+    var admission: Libp2pAdmissionGate
     /// Bytes all connections hold (socket write queues and what the machines buffer).
     internal(set) var bufferedBytes = 0
     internal(set) var peerstore: Peerstore
@@ -79,9 +80,6 @@ final class Libp2pRole: DaemonRole {
     let allowPrivateAddresses: Bool
     var refreshTimer: TimerHandle?
     var recordSequence: UInt64 = 0
-    var connectionRate: PerIPRateLimiter
-    /// Inbound connections not upgraded yet.
-    var pendingHandshakes = 0
     let yamuxConfig: YamuxConfig
     /// What identify advertises: listen addresses and the signed peer record built from them.
     var advertised: [Multiaddr] = []
@@ -117,9 +115,7 @@ final class Libp2pRole: DaemonRole {
         }
         announced = config.announce.compactMap { try? Multiaddr($0) }
         handshakeNanoseconds = UInt64(config.limits.handshakeTimeoutSeconds) * 1_000_000_000
-        connectionRate = PerIPRateLimiter(
-            requestsPerSecond: Double(config.limits.newConnectionsPerSecondPerIP),
-            burst: Double(config.limits.newConnectionsBurstPerIP), penaltyNanoseconds: 0, maxTrackedIPs: 100_000)
+        admission = Libp2pAdmissionGate(limits: config.limits)
         var yamux = YamuxConfig()
         yamux.maxStreams = config.limits.maxStreamsPerConnection
         yamux.maxStreamWindow = UInt32(clamping: config.limits.maxStreamWindowBytes)
@@ -221,13 +217,12 @@ final class Libp2pRole: DaemonRole {
             if let peer { scheduleRedial(peer) }
             return
         }
-        connectionsPerIP[ip, default: 0] += 1
         let key = ObjectIdentifier(connection)
         let opening = machine.start()
         let session = Libp2pSession(connection: connection, machine: machine, startedAt: loop.nowNanoseconds())
         session.dialToken = dialToken
         sessions[key] = session
-        if session.isInbound { pendingHandshakes += 1 }
+        admission.opened(group: ip, inbound: session.isInbound)
         metrics.connections.set(Double(sessions.count))
         let perConnection = limits.maxBufferedBytesPerConnection
         connection.highWaterMark = Self.socketHighWaterMark(perConnection)
@@ -257,7 +252,6 @@ final class Libp2pRole: DaemonRole {
         connection.onClose = { [weak self, weak peer] _, _ in
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
-            if session.isInbound && !session.upgraded { self.pendingHandshakes -= 1 }
             if session.upgraded {
                 self.metrics.closed(session.direction)
                 if let peer = session.remotePeer {
@@ -273,8 +267,7 @@ final class Libp2pRole: DaemonRole {
             }
             for (name, count) in session.machine.openInboundStreams { self.metrics.streamsEnded(name, count: count) }
             self.bufferedBytes -= session.buffered
-            let remaining = (self.connectionsPerIP[ip] ?? 1) - 1
-            self.connectionsPerIP[ip] = remaining > 0 ? remaining : nil
+            self.admission.closed(group: ip, handshaking: session.isInbound && !session.upgraded)
             self.metrics.connections.set(Double(self.sessions.count))
             if let peer { self.scheduleRedial(peer) }
         }
@@ -326,7 +319,7 @@ final class Libp2pRole: DaemonRole {
         let now = loop.nowNanoseconds()
         switch event {
         case .upgraded:
-            if session.isInbound && !session.upgraded { pendingHandshakes -= 1 }
+            if session.isInbound && !session.upgraded { admission.upgraded() }
             session.upgraded = true
             if let timer = session.handshakeTimer { loop.cancel(timer) }
             session.handshakeTimer = nil
