@@ -24,6 +24,9 @@ struct AppStream {
     /// Delivered bytes are not credited back to the peer while paused; `uncredited` are credited on resume.
     var paused = false
     var uncredited = 0
+    /// Bytes written before the peer accepted the stream that Yamux's session-wide queue could not take yet; they go
+    /// before anything else, and a local close waits for them.
+    var held: [UInt8] = []
 }
 
 /// An application stream we opened, before the peer accepted `proto`: writes wait in `pending` (bounded by the

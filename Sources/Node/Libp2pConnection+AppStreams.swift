@@ -43,9 +43,19 @@ extension Libp2pConnection {
             if accepted < bytes.count { blockedWriters.insert(id) }
             return accepted
         case .app(let app) where !app.localClosed:
+            guard app.held.isEmpty else {
+                blockedWriters.insert(id)  // what was written before the stream opened goes first
+                return 0
+            }
             guard var muxed = takeMuxed() else { return nil }
-            let accepted = (try? muxed.yamux.write(id, bytes)) ?? 0
+            let written: Int?
+            do throws(YamuxError) {
+                written = try muxed.yamux.write(id, bytes)
+            } catch {
+                written = nil  // the session ended
+            }
             restore(consume muxed)
+            guard let accepted = written else { return nil }
             if accepted < bytes.count { blockedWriters.insert(id) }
             if !defersSealing { flushYamux(&out) }
             return accepted
@@ -68,9 +78,9 @@ extension Libp2pConnection {
             streams[id] = .appDialing(dialing)
         case .app(var app) where !app.localClosed:
             guard var muxed = takeMuxed() else { return }
-            try? muxed.yamux.close(id)
+            if app.held.isEmpty { try? muxed.yamux.close(id) }  // else once the held bytes are in (`moveHeld`)
             restore(consume muxed)
-            if app.remoteClosed {
+            if app.remoteClosed && app.held.isEmpty {
                 forget(id, &out)
             } else {
                 app.localClosed = true
@@ -159,20 +169,47 @@ extension Libp2pConnection {
     public func queuedBytes(of id: UInt32) -> Int? {
         switch streams[id] {
         case .appDialing(let dialing): return dialing.pending.count
-        case .app:
+        case .app(let app):
             guard case .muxed(_, let yamux) = stage else { return nil }
-            return yamux.queuedBytes(of: id)
+            return (yamux.queuedBytes(of: id) ?? 0) + app.held.count
         default: return nil
         }
     }
 
-    /// Emits ``ConnectionEvent/streamWritable(_:)`` for blocked writers whose queue is at most half full again.
+    /// Emits ``ConnectionEvent/streamWritable(_:)`` for blocked writers that can take a good part again: their
+    /// queue is at most half full, or it is empty and their window open (another stream may be holding the
+    /// session's queue room, but a write would go straight out). It may come in the same output as the short write.
     mutating func reportWritable(_ yamux: YamuxSession, _ out: inout Output) {
         let threshold = max(1, yamuxConfig.maxQueuedBytesPerStream / 2)
         for id in blockedWriters {
-            guard case .app = streams[id], let room = yamux.writeRoom(of: id), room >= threshold else { continue }
+            guard case .app(let app) = streams[id], app.held.isEmpty, let room = yamux.writeRoom(of: id) else {
+                continue
+            }
+            let sendsDirectly =
+                yamux.queuedBytes(of: id) == 0 && (yamux.sendWindow(of: id) ?? 0) > 0 && !yamux.holdsData
+            guard room >= threshold || sendsDirectly else { continue }
             blockedWriters.remove(id)
             out.events.append(.streamWritable(id))
+        }
+    }
+
+    /// Moves held bytes (written before their stream opened) into Yamux as its queues allow; a local close that
+    /// waited for them follows.
+    mutating func moveHeld(_ yamux: inout YamuxSession) {
+        for id in holdingStreams {
+            guard case .app(var app) = streams[id] else {
+                holdingStreams.remove(id)
+                continue
+            }
+            streams[id] = nil  // unique `held` while it shrinks
+            let taken = (try? yamux.write(id, app.held)) ?? 0
+            app.held.removeFirst(taken)
+            streams[id] = .app(app)
+            guard app.held.isEmpty else { continue }
+            holdingStreams.remove(id)
+            guard app.localClosed else { continue }
+            try? yamux.close(id)
+            if app.remoteClosed { streams[id] = nil }  // both halves done (an outbound stream: no protocol count)
         }
     }
 }

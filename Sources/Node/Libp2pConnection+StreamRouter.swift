@@ -36,7 +36,7 @@ extension Libp2pConnection {
         case .app(var app):
             // The peer's half is done; ours stays open until the caller closes or resets it.
             out.events.append(.streamFinished(id))
-            if app.localClosed {
+            if app.localClosed && app.held.isEmpty {
                 forget(id, &out)
             } else {
                 app.remoteClosed = true
@@ -57,6 +57,7 @@ extension Libp2pConnection {
     mutating func forget(_ id: UInt32, _ out: inout Output) {
         streams[id] = nil
         blockedWriters.remove(id)
+        holdingStreams.remove(id)
         guard let name = inboundProtocolOf.removeValue(forKey: id) else { return }
         let remaining = (openInboundStreams[name] ?? 1) - 1
         openInboundStreams[name] = remaining > 0 ? remaining : nil
@@ -102,15 +103,16 @@ extension Libp2pConnection {
                 forget(id, &out)
                 try? yamux.reset(id)
             case .negotiated(_, let remaining):
+                var app = dialing.app
                 let taken = dialing.pending.isEmpty ? 0 : (try? yamux.write(id, dialing.pending)) ?? 0
-                guard taken == dialing.pending.count else {
-                    // The session's total queue is full: the held writes cannot all go, so the stream cannot open.
-                    out.events.append(.streamOpenFailed(id))
-                    forget(id, &out)
-                    try? yamux.reset(id)
-                    return
+                if taken < dialing.pending.count {
+                    // The session's queues are full (e.g. the socket is backed up): the rest waits its turn.
+                    app.held = Array(dialing.pending[taken...])
+                    holdingStreams.insert(id)
+                } else if app.localClosed {
+                    try? yamux.close(id)
                 }
-                if dialing.app.localClosed { try? yamux.close(id) }
+                dialing.app = app
                 streams[id] = .app(dialing.app)
                 out.events.append(.streamOpened(id, protocol: dialing.proto, inbound: false))
                 if !remaining.isEmpty { out.events.append(.streamData(id, remaining[...])) }

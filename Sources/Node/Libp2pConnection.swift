@@ -60,6 +60,8 @@ public struct Libp2pConnection {
     public internal(set) var openInboundStreams: [String: Int] = [:]
     /// Application streams that accepted less than offered and wait for ``ConnectionEvent/streamWritable(_:)``.
     var blockedWriters: Set<UInt32> = []
+    /// Application streams with ``AppStream/held`` bytes to move into Yamux.
+    var holdingStreams: Set<UInt32> = []
     let identify: (PeerID) -> IdentifyMessage
     let streamProtocols: Set<String>
     let limits: ConnectionLimits
@@ -134,6 +136,7 @@ public struct Libp2pConnection {
             switch state {
             case .push(let buffered), .askingIdentify(_, let buffered): total += buffered.count
             case .appDialing(let dialing): total += dialing.pending.count
+            case .app(let app): total += app.held.count
             default: break
             }
         }
@@ -293,6 +296,7 @@ public struct Libp2pConnection {
     @discardableResult
     mutating func flushYamux(_ out: inout Output) -> Output {
         guard var muxed = takeMuxed() else { return out }
+        if !holdingStreams.isEmpty { moveHeld(&muxed.yamux) }
         // Yamux hands out at most ~256 KiB per call; what the windows allow beyond that goes out now too, or nothing
         // would send it until the next event. The caller's socket bounds it (``setTransportBlocked(_:output:)``).
         repeat {

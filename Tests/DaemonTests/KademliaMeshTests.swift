@@ -129,6 +129,33 @@ import Testing
         #expect(b.recorder.streamEvents.map(\.kind) == ["opened out", "finished"])
         #expect(a.table.contains(b.host.peerID))
     }
+
+    /// An owner that closes its half while the rest of the same read (more data, the peer's FIN) is still being
+    /// delivered keeps getting it: its entry goes only after.
+    @Test func anOwnerThatClosesEarlyStillGetsTheRestOfTheRead() throws {
+        let mesh = Libp2pMesh()
+        let a = try Node(mesh)
+        let b = try Node(mesh)
+        a.recorder.closesOnFirstData = true
+        a.host.start()
+        b.host.start()
+        var session: Libp2pSession?
+        b.host.connect(to: a.host.peerID, at: a.host.address) { session = $0 }
+        mesh.run(until: { session != nil })
+        let connection = try #require(session)
+        let id = try #require(b.host.openStream(connection, RecordingService.proto, owner: b.recorder))
+        mesh.run()
+        // One read on A's side: "one", "two" and the FIN (the mesh delivers back-to-back writes together).
+        b.host.write(connection, id, Array("one".utf8))
+        b.host.write(connection, id, Array("two".utf8))
+        b.host.closeWrite(connection, id)
+        mesh.run()
+        #expect(a.recorder.streamEvents.map(\.kind) == ["opened in", "data one", "data two", "finished"])
+        #expect(b.recorder.streamEvents.map(\.kind) == ["opened out", "finished"])
+        #expect(connection.owners.isEmpty)
+        let inbound = try #require(a.host.session(for: b.host.peerID))
+        #expect(inbound.owners.isEmpty)
+    }
 }
 
 /// Records the stream events it gets (it echoes "finished" with its own FIN).
@@ -137,17 +164,21 @@ final class RecordingService: Libp2pService {
     let protocols = [RecordingService.proto]
     private weak var host: (any Libp2pHost)?
     private(set) var streamEvents: [(id: UInt32, kind: String)] = []
+    /// Close our half on the first data of an inbound stream (instead of after the peer's FIN).
+    var closesOnFirstData = false
 
     func start(host: any Libp2pHost) { self.host = host }
     func streamOpened(_ session: Libp2pSession, _ id: UInt32, protocol: String, inbound: Bool) {
         streamEvents.append((id, inbound ? "opened in" : "opened out"))
     }
     func streamData(_ session: Libp2pSession, _ id: UInt32, _ bytes: ArraySlice<UInt8>) {
+        let first = !streamEvents.contains { $0.id == id && $0.kind.hasPrefix("data") }
         streamEvents.append((id, "data \(String(decoding: bytes, as: UTF8.self))"))
+        if closesOnFirstData && first && session.isInbound { host?.closeWrite(session, id) }
     }
     func streamFinished(_ session: Libp2pSession, _ id: UInt32) {
         streamEvents.append((id, "finished"))
-        host?.closeWrite(session, id)
+        if !closesOnFirstData { host?.closeWrite(session, id) }
     }
     func streamReset(_ session: Libp2pSession, _ id: UInt32, code: UInt32) { streamEvents.append((id, "reset")) }
     func streamOpenFailed(_ session: Libp2pSession, _ id: UInt32) { streamEvents.append((id, "open failed")) }

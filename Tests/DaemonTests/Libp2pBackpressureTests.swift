@@ -37,6 +37,9 @@ import Testing
         weak var host: (any Libp2pHost)?
         let shortWrites = Locked(0)
         let writable = Locked(0)
+        /// `streamWritable` calls that came while one of our own writes was still running (must stay 0).
+        let nested = Locked(0)
+        private var writing = false
         private var sent: [UInt32: Int] = [:]
 
         func start(host: any Libp2pHost) { self.host = host }
@@ -50,6 +53,7 @@ import Testing
         }
         func streamWritable(_ session: Libp2pSession, _ id: UInt32) {
             writable.value += 1
+            if writing { nested.value += 1 }
             pump(session, id)
         }
         private func pump(_ session: Libp2pSession, _ id: UInt32) {
@@ -58,7 +62,9 @@ import Testing
                 let offset = sent[id, default: 0]
                 let n = min(64 * 1024, Libp2pBackpressureTests.total - offset)
                 let chunk = Libp2pBackpressureTests.chunk(at: offset, count: n)
+                writing = true
                 let accepted = host.write(session, id, chunk) ?? 0
+                writing = false
                 sent[id] = offset + accepted
                 if accepted < n {
                     shortWrites.value += 1
@@ -159,6 +165,7 @@ import Testing
         #expect(!sink.closed.value)
         #expect(firehose.shortWrites.value > 0)
         #expect(firehose.writable.value > 0)
+        #expect(firehose.nested.value == 0)
         let metrics = registryA.render()
         #expect((sampleValue(metrics, #"waystone_libp2p_backpressure_total{dir="inbound"}"#) ?? 0) >= 1)
         #expect(

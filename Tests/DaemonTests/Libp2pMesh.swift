@@ -61,7 +61,12 @@ final class Libp2pMesh {
         for _ in 0..<maxSteps {
             if condition() { return true }
             if !deliveries.isEmpty {
-                let (transport, bytes) = deliveries.removeFirst()
+                var (transport, bytes) = deliveries.removeFirst()
+                // What reached the same end back to back arrives in one read, as TCP coalesces it.
+                while bytes != nil, let next = deliveries.first, next.to === transport, let more = next.bytes {
+                    bytes! += more
+                    deliveries.removeFirst()
+                }
                 transport.deliver(bytes)
             } else if let deadline = clock.nextDeadline, deadline <= end {
                 clock.advance(to: deadline)
@@ -110,6 +115,7 @@ final class MeshTransport: Libp2pTransport {
     private(set) var isClosed = false
     var queuedBytes: Int { 0 }
     var isBackpressured: Bool { false }
+    var highWaterMark: Int { .max }
     var onRead: ((UnsafeRawBufferPointer) -> Void)?
     var onClose: (() -> Void)?
 
@@ -221,32 +227,52 @@ final class MeshNode: Libp2pHost {
         return session
     }
 
-    private func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession) {
+    /// As ``Libp2pRole``: bytes out now; events of a service's own call on the next turn (virtual time now).
+    private func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession, fromService: Bool = false) {
         session.connection.write(output.bytes)
-        for event in output.events {
-            if router.route(event, session) { continue }
-            switch event {
-            case .upgraded(let peer):
-                session.upgraded = true
-                upgraded.append(session)
-                for waiter in dialWaiters.removeValue(forKey: peer) ?? [] { waiter(session) }
-            case .identified(let peer, let message), .identifyPushed(let peer, let message):
-                peerstore.update(peer, with: message, now: mesh.clock.now)
-                if let entry = peerstore[peer] {
-                    for service in services { service.peerIdentified(session, peer, entry) }
+        if fromService && !output.events.isEmpty {
+            let first = session.deferredEvents.isEmpty
+            session.deferredEvents += output.events
+            if first {
+                _ = schedule(afterNanoseconds: 0) { [weak self, weak session] in
+                    guard let self, let session, !session.connection.isClosed else { return }
+                    var deferred = Libp2pConnection.Output()
+                    deferred.events = session.deferredEvents
+                    session.deferredEvents = []
+                    self.apply(deferred, session)
                 }
-            default:
-                break
             }
+        } else {
+            session.deliveringEvents += 1
+            for event in output.events { handle(event, session) }
+            session.deliveringEvents -= 1
+            if session.deliveringEvents == 0 { session.dropReleasedOwners() }
         }
         if output.close { session.connection.closeAfterFlush() }
+    }
+
+    private func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {
+        if router.route(event, session) { return }
+        switch event {
+        case .upgraded(let peer):
+            session.upgraded = true
+            upgraded.append(session)
+            for waiter in dialWaiters.removeValue(forKey: peer) ?? [] { waiter(session) }
+        case .identified(let peer, let message), .identifyPushed(let peer, let message):
+            peerstore.update(peer, with: message, now: mesh.clock.now)
+            if let entry = peerstore[peer] {
+                for service in services { service.peerIdentified(session, peer, entry) }
+            }
+        default:
+            break
+        }
     }
 
     private func run(_ session: Libp2pSession, _ change: (inout Libp2pConnection.Output) -> Void) {
         guard !session.connection.isClosed else { return }
         var output = Libp2pConnection.Output()
         change(&output)
-        apply(output, session)
+        apply(output, session, fromService: true)
     }
 
     // MARK: Libp2pHost
@@ -255,7 +281,7 @@ final class MeshNode: Libp2pHost {
         guard !session.connection.isClosed, let (id, output) = session.machine.openStream(proto, now: nowNanoseconds)
         else { return nil }
         session.owners[id] = owner
-        apply(output, session)
+        apply(output, session, fromService: true)
         return id
     }
 
@@ -267,7 +293,7 @@ final class MeshNode: Libp2pHost {
 
     func closeWrite(_ session: Libp2pSession, _ id: UInt32) {
         run(session) { session.machine.closeWrite(id, output: &$0) }
-        if !session.machine.hasStream(id) { session.owners[id] = nil }
+        session.releaseOwner(id)
     }
 
     func resetStream(_ session: Libp2pSession, _ id: UInt32, code: UInt32) {

@@ -67,6 +67,8 @@ import Yamux
     func pausedStreamStopsItsSenderWithinOneWindow(split: ConnectionPair.Split, total: Int, queueBound: Int) throws {
         var yamux = YamuxConfig()
         yamux.maxQueuedBytesPerStream = queueBound
+        // As the daemon sizes them: one stream may fill the session's queues; the other must flow anyway.
+        yamux.maxQueuedBytesTotal = queueBound
         var pair = try ConnectionPair(applicationProtocols: [Self.proto], dialerYamux: yamux, split: split)
         pair.upgrade()
         let pausedOpened = pair.openStream(Self.proto)
@@ -276,5 +278,56 @@ import Yamux
         received += pair.pump().listener.data(on: stream.remote)
         let intact = received == payload
         #expect(intact)
+    }
+
+    /// Writes made before the peer accepts a stream, when the session's queues are full at that moment: nothing
+    /// fails, they wait their turn, and the FIN asked for meanwhile follows them.
+    @Test func writesBeforeAcceptanceWaitForQueueRoom() throws {
+        var yamux = YamuxConfig()
+        yamux.maxQueuedBytesPerStream = 64 * 1024
+        yamux.maxQueuedBytesTotal = 64 * 1024
+        var pair = try ConnectionPair(applicationProtocols: [Self.proto], dialerYamux: yamux)
+        pair.upgrade()
+        let hogOpened = pair.openStream(Self.proto)
+        let hog = try #require(hogOpened)
+        pair.listener.pauseReading(hog.remote)
+        var hogSent = 0
+        for _ in 0..<50 {
+            Self.fill(&pair, hog.local, sent: &hogSent, total: 4 << 20, salt: 3)
+            pair.step()
+        }
+        #expect(pair.dialer.queuedBytes(of: hog.local) == 64 * 1024)  // the session's queues are full
+        // The late stream's proposal reaches the listener; before its answer is back, the dialer's socket backs up
+        // (so nothing goes out directly) and the dialer writes, then closes.
+        let lateOpened = pair.dialer.openStream(Self.proto, now: pair.now)
+        let late = try #require(lateOpened)
+        pair.send(late.output, from: .dialer)
+        let accepted = pair.deliver(to: .listener)
+        let remote = try #require(
+            accepted.compactMap { event -> UInt32? in
+                if case .streamOpened(let id, Self.proto, true) = event { return id }
+                return nil
+            }.first)
+        var out = Libp2pConnection.Output()
+        pair.dialer.setTransportBlocked(true, output: &out)
+        let early = Self.pattern(0, 32 * 1024, salt: 4)
+        #expect(pair.dialer.write(late.id, early, output: &out) == early.count)
+        pair.dialer.closeWrite(late.id, output: &out)
+        pair.send(out, from: .dialer)
+        let opened = pair.deliver(to: .dialer)
+        #expect(!opened.contains(.streamOpenFailed(late.id)))
+        #expect(opened.contains(.streamOpened(late.id, protocol: Self.proto, inbound: false)))
+        #expect(pair.dialer.queuedBytes(of: late.id) == early.count)
+        var resumed = Libp2pConnection.Output()
+        pair.dialer.setTransportBlocked(false, output: &resumed)
+        pair.send(resumed, from: .dialer)
+        resumed = Libp2pConnection.Output()
+        pair.listener.resumeReading(hog.remote, now: pair.now, output: &resumed)
+        pair.send(resumed, from: .listener)
+        let events = pair.pump()
+        let arrived = events.listener.data(on: remote) == early
+        #expect(arrived)
+        let finished = events.listener.contains(.streamFinished(remote))
+        #expect(finished)
     }
 }

@@ -67,19 +67,30 @@ public struct ConnectionPair {
 
     /// Delivers what is waiting, both ways once, in pieces; returns the events each side reported.
     public mutating func step() -> (dialer: [ConnectionEvent], listener: [ConnectionEvent]) {
-        var events: (dialer: [ConnectionEvent], listener: [ConnectionEvent]) = ([], [])
         now += oneWayDelay
-        let forListener = toListener
-        toListener = []
-        for piece in pieces(of: forListener) {
-            let output = piece.withUnsafeBytes { listener.receive($0, now: now) }
-            events.listener += send(output, from: .listener)
-        }
-        let forDialer = toDialer
-        toDialer = []
-        for piece in pieces(of: forDialer) {
-            let output = piece.withUnsafeBytes { dialer.receive($0, now: now) }
-            events.dialer += send(output, from: .dialer)
+        let listenerEvents = deliver(to: .listener)
+        return (deliver(to: .dialer), listenerEvents)
+    }
+
+    /// Delivers what is waiting for `side` (only that direction); returns its events.
+    @discardableResult
+    public mutating func deliver(to side: Side) -> [ConnectionEvent] {
+        var events: [ConnectionEvent] = []
+        switch side {
+        case .listener:
+            let bytes = toListener
+            toListener = []
+            for piece in pieces(of: bytes) {
+                let output = piece.withUnsafeBytes { listener.receive($0, now: now) }
+                events += send(output, from: .listener)
+            }
+        case .dialer:
+            let bytes = toDialer
+            toDialer = []
+            for piece in pieces(of: bytes) {
+                let output = piece.withUnsafeBytes { dialer.receive($0, now: now) }
+                events += send(output, from: .dialer)
+            }
         }
         return events
     }

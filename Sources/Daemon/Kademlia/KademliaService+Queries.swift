@@ -62,7 +62,15 @@ extension KademliaService {
                 host.resetStream(session, id)
                 self.finish(query, key, nil, result: "timeout")
             }
-            host.write(session, id, request.framedBytes)
+            let framed = request.framedBytes
+            guard host.write(session, id, framed) == framed.count else {
+                // The stream's queue cannot take the request (a tiny maxBufferedBytesPerConnection): not sent.
+                if let timer = query.timer { host.cancel(timer) }
+                self.queries[key] = nil
+                host.resetStream(session, id)
+                self.metrics.query("not_sent")
+                return result(.notSent)
+            }
         }
     }
 

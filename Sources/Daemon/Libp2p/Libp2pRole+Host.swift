@@ -71,7 +71,7 @@ extension Libp2pRole: Libp2pHost {
             let (id, output) = session.machine.openStream(proto, now: loop.nowNanoseconds())
         else { return nil }
         session.owners[id] = owner
-        apply(output, session)
+        apply(output, session, fromService: true)
         return id
     }
 
@@ -80,7 +80,7 @@ extension Libp2pRole: Libp2pHost {
         guard !session.connection.isClosed else { return nil }
         var output = Libp2pConnection.Output()
         let written = session.machine.write(id, bytes, output: &output)
-        apply(output, session)
+        apply(output, session, fromService: true)
         return written
     }
 
@@ -88,16 +88,16 @@ extension Libp2pRole: Libp2pHost {
         guard !session.connection.isClosed else { return }
         var output = Libp2pConnection.Output()
         session.machine.closeWrite(id, output: &output)
-        if !session.machine.hasStream(id) { session.owners[id] = nil }
-        apply(output, session)
+        session.releaseOwner(id)
+        apply(output, session, fromService: true)
     }
 
     func resetStream(_ session: Libp2pSession, _ id: UInt32, code: UInt32) {
         guard !session.connection.isClosed else { return }
         var output = Libp2pConnection.Output()
         session.machine.resetStream(id, code: code, output: &output)
-        session.owners[id] = nil
-        apply(output, session)
+        session.owners[id] = nil  // no more events for it, even those already on their way
+        apply(output, session, fromService: true)
     }
 
     func pauseReading(_ session: Libp2pSession, _ id: UInt32) {
@@ -108,7 +108,7 @@ extension Libp2pRole: Libp2pHost {
         guard !session.connection.isClosed else { return }
         var output = Libp2pConnection.Output()
         session.machine.resumeReading(id, now: loop.nowNanoseconds(), output: &output)
-        apply(output, session)
+        apply(output, session, fromService: true)
     }
 
     // MARK: Clock

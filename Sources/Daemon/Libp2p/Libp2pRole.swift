@@ -120,15 +120,16 @@ final class Libp2pRole: DaemonRole {
         yamux.maxStreams = config.limits.maxStreamsPerConnection
         yamux.maxStreamWindow = UInt32(clamping: config.limits.maxStreamWindowBytes)
         if config.limits.maxBufferedBytesPerConnection > 0 {
-            // The connection's budget (socket queue + Yamux send queues, `account`) must hold at its worst: right
-            // after the socket drained to its low-water mark, everything queued goes into it, and while it is over
-            // its high-water mark again the queues fill up once more; a write into an empty queue puts out at most
-            // `maxPendingOutputBytes` plus a frame at once. So the queues get what is left, halved.
+            // The connection's budget (socket queue + Yamux send queues, `account`) must hold at its worst: the
+            // socket just under its high-water mark, one call puts out a write's direct frames (at most
+            // `maxPendingOutputBytes` plus a frame) and everything queued, then, the socket backed up, the queues
+            // fill again. So the queues get what is left, halved.
             let perConnection = config.limits.maxBufferedBytesPerConnection
             let highWater = Self.socketHighWaterMark(perConnection)
             yamux.maxPendingOutputBytes = min(yamux.maxPendingOutputBytes, highWater)
+            yamux.maxDataFrameSize = min(yamux.maxDataFrameSize, max(4 * 1024, perConnection / 16))
             let burst = yamux.maxPendingOutputBytes + yamux.maxDataFrameSize
-            let queues = max(16 * 1024, (perConnection - highWater / 2 - burst) / 2 - 16 * 1024)
+            let queues = max(4 * 1024, (perConnection - highWater - burst) / 2 - 4 * 1024)
             yamux.maxQueuedBytesTotal = min(yamux.maxQueuedBytesTotal, queues)
             yamux.maxQueuedBytesPerStream = min(yamux.maxQueuedBytesPerStream, yamux.maxQueuedBytesTotal)
         }
@@ -239,16 +240,10 @@ final class Libp2pRole: DaemonRole {
             session.corked = false
             self.flushOutbox(session)
             self.apply(sealed, session)
+            self.releaseIfDrained(session)
         }
         connection.onDrained = { [unowned self, unowned session] _ in self.account(session) }
-        connection.onWritable = { [unowned self, unowned session] _ in
-            // The socket drained to its low-water mark: stream data held in Yamux may move again.
-            guard session.transportBlocked else { return }
-            session.transportBlocked = false
-            var output = Libp2pConnection.Output()
-            session.machine.setTransportBlocked(false, output: &output)
-            self.apply(output, session)
-        }
+        connection.onWritable = { [unowned self, unowned session] _ in self.releaseIfDrained(session) }
         connection.onClose = { [weak self, weak peer] _, _ in
             guard let self, let session = self.sessions.removeValue(forKey: key) else { return }
             for timer in [session.handshakeTimer, session.tickTimer].compactMap({ $0 }) { self.loop.cancel(timer) }
@@ -279,15 +274,23 @@ final class Libp2pRole: DaemonRole {
         if !opening.bytes.isEmpty { apply(opening, session) }
     }
 
-    func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession) {
+    /// Writes what the machine produced and acts on its events. `fromService`: the output of a call a service made
+    /// (write, close, …); its events (e.g. another stream's `streamWritable`) come on the next loop turn, so a
+    /// service is never called back from inside its own call.
+    func apply(_ output: Libp2pConnection.Output, _ session: Libp2pSession, fromService: Bool = false) {
         if session.corked {
             session.outbox += output.bytes
+            holdBackIfBackpressured(session)
         } else if !output.bytes.isEmpty {
             flushOutbox(session)
             session.connection.write(output.bytes)
             holdBackIfBackpressured(session)
         }
-        for event in output.events { handle(event, session) }
+        if fromService {
+            deferEvents(output.events, session)
+        } else {
+            deliver(output.events, session)
+        }
         if output.close {
             flushOutbox(session)
             session.connection.closeAfterFlush()
@@ -298,6 +301,27 @@ final class Libp2pRole: DaemonRole {
         armTick(session)
     }
 
+    private func deliver(_ events: [ConnectionEvent], _ session: Libp2pSession) {
+        session.deliveringEvents += 1
+        for event in events { handle(event, session) }
+        session.deliveringEvents -= 1
+        if session.deliveringEvents == 0 { session.dropReleasedOwners() }
+    }
+
+    private func deferEvents(_ events: [ConnectionEvent], _ session: Libp2pSession) {
+        guard !events.isEmpty else { return }
+        let first = session.deferredEvents.isEmpty
+        session.deferredEvents += events
+        guard first else { return }
+        _ = loop.schedule(afterNanoseconds: 0) { [weak self, weak session] in
+            guard let self, let session, !session.connection.isClosed else { return }
+            var output = Libp2pConnection.Output()
+            output.events = session.deferredEvents
+            session.deferredEvents = []
+            self.apply(output, session)
+        }
+    }
+
     func flushOutbox(_ session: Libp2pSession) {
         guard !session.outbox.isEmpty else { return }
         session.connection.write(session.outbox)
@@ -305,14 +329,29 @@ final class Libp2pRole: DaemonRole {
         holdBackIfBackpressured(session)
     }
 
-    /// Once the socket's queue is over its high-water mark, stream data waits in Yamux (bounded per stream) until
-    /// the socket's `onWritable`.
+    /// Once the socket's queue (with what a read handled so far has for it) is over its high-water mark, stream data
+    /// waits in Yamux (bounded) until the socket drained (``releaseIfDrained(_:)``).
     func holdBackIfBackpressured(_ session: Libp2pSession) {
-        guard !session.transportBlocked, session.connection.isBackpressured else { return }
+        let connection = session.connection
+        guard !session.transportBlocked,
+            connection.isBackpressured || connection.queuedBytes + session.outbox.count > connection.highWaterMark
+        else { return }
         session.transportBlocked = true
         metrics.backpressured(session.direction)
         var output = Libp2pConnection.Output()
         session.machine.setTransportBlocked(true, output: &output)
+    }
+
+    /// The socket is below its high-water mark again (its low-water event, or the end of a read whose output was
+    /// held back): stream data held in Yamux moves again.
+    func releaseIfDrained(_ session: Libp2pSession) {
+        guard session.transportBlocked, !session.connection.isBackpressured, !session.connection.isClosed else {
+            return
+        }
+        session.transportBlocked = false
+        var output = Libp2pConnection.Output()
+        session.machine.setTransportBlocked(false, output: &output)
+        apply(output, session)
     }
 
     func handle(_ event: ConnectionEvent, _ session: Libp2pSession) {
