@@ -27,6 +27,15 @@ struct AppStream {
     /// Bytes written before the peer accepted the stream that Yamux's session-wide queue could not take yet; they go
     /// before anything else, and a local close waits for them.
     var held: [UInt8] = []
+
+    /// Ends a pause; returns the bytes to credit.
+    mutating func resume() -> Int {
+        defer {
+            paused = false
+            uncredited = 0
+        }
+        return uncredited
+    }
 }
 
 /// An application stream we opened, before the peer accepted `proto`: writes wait in `pending` (bounded by the

@@ -121,20 +121,24 @@ extension Libp2pConnection {
     public mutating func resumeReading(_ id: UInt32, now: UInt64, output out: inout Output) {
         switch streams[id] {
         case .app(var app) where app.paused:
-            let uncredited = app.uncredited
-            app.paused = false
-            app.uncredited = 0
+            let uncredited = app.resume()
             streams[id] = .app(app)
-            guard uncredited > 0, var muxed = takeMuxed() else { return }
-            muxed.yamux.consumed(id, count: uncredited, now: now)
-            restore(consume muxed)
-            if !defersSealing { flushYamux(&out) }
-        case .appDialing(var dialing):
-            dialing.app.paused = false
+            credit(id, uncredited, now, &out)
+        case .appDialing(var dialing) where dialing.app.paused:
+            let uncredited = dialing.app.resume()
             streams[id] = .appDialing(dialing)
+            credit(id, uncredited, now, &out)
         default:
             break
         }
+    }
+
+    /// Reopens `count` bytes of the peer's window on `id` (a window update goes out).
+    private mutating func credit(_ id: UInt32, _ count: Int, _ now: UInt64, _ out: inout Output) {
+        guard count > 0, var muxed = takeMuxed() else { return }
+        muxed.yamux.consumed(id, count: count, now: now)
+        restore(consume muxed)
+        if !defersSealing { flushYamux(&out) }
     }
 
     /// The receive window Yamux keeps open for the peer on `id` (grows with auto-tuning), nil for an unknown stream.

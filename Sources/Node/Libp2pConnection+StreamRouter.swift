@@ -78,7 +78,13 @@ extension Libp2pConnection {
             out.events.append(.streamData(id, bytes))
             return
         }
-        yamux.consumed(id, count: bytes.count, now: now)
+        if case .appDialing(var dialing) = streams[id], dialing.app.paused {
+            // Paused before it opened: what follows the peer's answer is the application's, not credited yet.
+            dialing.app.uncredited += bytes.count
+            streams[id] = .appDialing(dialing)
+        } else {
+            yamux.consumed(id, count: bytes.count, now: now)
+        }
         if collect(id, bytes, &yamux, &out) { return }
         switch streams[id] {
         case .negotiating(var listener):

@@ -330,4 +330,49 @@ import Yamux
         let finished = events.listener.contains(.streamFinished(remote))
         #expect(finished)
     }
+
+    /// A stream paused before the peer accepted it: what the peer sends once it accepted, right behind its answer
+    /// included, stays within one window until the opener resumes.
+    @Test func aStreamPausedWhileOpeningGetsOneWindow() throws {
+        var pair = try ConnectionPair(applicationProtocols: [Self.proto])
+        pair.upgrade()
+        let opened = pair.dialer.openStream(Self.proto, now: pair.now)
+        let stream = try #require(opened)
+        pair.dialer.pauseReading(stream.id)
+        pair.send(stream.output, from: .dialer)
+        let total = 2 << 20
+        var sent = 0
+        var remote: UInt32?
+        var received: [UInt8] = []
+        /// The listener writes until its stream takes less than offered.
+        func feed() {
+            guard let remote else { return }
+            while sent < total {
+                var out = Libp2pConnection.Output()
+                let chunk = Self.pattern(sent, min(65536, total - sent))
+                let accepted = pair.listener.write(remote, chunk, output: &out) ?? 0
+                pair.send(out, from: .listener)
+                sent += accepted
+                if accepted < chunk.count { return }
+            }
+        }
+        for _ in 0..<500 {
+            let events = pair.step()
+            for case .streamOpened(let id, Self.proto, true) in events.listener { remote = id }
+            received += events.dialer.data(on: stream.id)
+            feed()
+            if pair.isQuiet { break }
+        }
+        #expect(received.count <= Self.window)
+        var out = Libp2pConnection.Output()
+        pair.dialer.resumeReading(stream.id, now: pair.now, output: &out)
+        pair.send(out, from: .dialer)
+        for _ in 0..<2000 where received.count < total {
+            let events = pair.step()
+            received += events.dialer.data(on: stream.id)
+            feed()
+        }
+        let intact = received == Self.pattern(0, total)
+        #expect(intact)
+    }
 }
