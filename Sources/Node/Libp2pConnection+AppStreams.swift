@@ -9,8 +9,10 @@ import Yamux
 ///
 /// Send side: ``write(_:_:output:)`` accepts what fits the stream's queue (``YamuxConfig/maxQueuedBytesPerStream``,
 /// and the session's total) and says how much; it never resets a stream by itself. After a short write,
-/// ``ConnectionEvent/streamWritable(_:)`` comes once the queue is at most half full again: when the peer's window
-/// update let queued bytes out, or when the caller's socket drained (``setTransportBlocked(_:output:)``).
+/// ``ConnectionEvent/streamWritable(_:)`` comes once the queue is at most half full again, or empty with the window
+/// open: when the peer's window update let queued bytes out, or when the caller's socket drained
+/// (``setTransportBlocked(_:output:)``). Bytes written before the peer accepted the stream go first, even when the
+/// session's queues are full at that moment (``AppStream/held``).
 extension Libp2pConnection {
     /// Opens an application stream proposing `proto`. Writes before the peer accepts are held (and count in
     /// ``bufferedBytes``); acceptance is ``ConnectionEvent/streamOpened(_:protocol:inbound:)`` with `inbound` false,
