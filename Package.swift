@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Yamux", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Kademlia: `/ipfs/kad/1.0.0` message codec, XOR keyspace, routing table, iterative lookup, table snapshots
         .target(name: "Kademlia", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
+        // Relay: circuit relay v2 (`/libp2p/circuit/relay/0.2.0/{hop,stop}`) message codec and reservation voucher
+        .target(name: "Relay", dependencies: ["Wire", "Libp2pCore"], swiftSettings: swiftSettings),
         // Node: pure composition of the libp2p connection upgrade and the per-stream protocols
         .target(
             name: "Node", dependencies: ["Wire", "Libp2pCore", "Multistream", "Noise", "Yamux", "Identify"],
