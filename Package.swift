@@ -16,8 +16,8 @@ let package = Package(
         .library(
             name: "WaystoneFuzzable",
             targets: [
-                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Kademlia", "Node",
-                "Daemon", "FuzzHarness",
+                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Kademlia", "Relay",
+                "Node", "Daemon", "FuzzHarness",
             ]),
     ],
     targets: [
@@ -101,7 +101,7 @@ let package = Package(
             name: "FuzzHarness",
             dependencies: [
                 "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify",
-                "Kademlia",
+                "Kademlia", "Relay",
                 "Node", "Daemon",
             ],
             path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
