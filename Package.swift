@@ -135,6 +135,9 @@ let package = Package(
         .testTarget(
             name: "KademliaTests", dependencies: ["Kademlia", "Libp2pCore", "Wire", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RelayTests", dependencies: ["Relay", "Libp2pCore", "Wire", "TestSupport", "FuzzHarness"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),
         .testTarget(
