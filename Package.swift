@@ -16,8 +16,8 @@ let package = Package(
         .library(
             name: "WaystoneFuzzable",
             targets: [
-                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Kademlia", "Node",
-                "Daemon", "FuzzHarness",
+                "Wire", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify", "Kademlia", "Relay",
+                "Node", "Daemon", "FuzzHarness",
             ]),
     ],
     targets: [
@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Yamux", dependencies: ["Wire"], swiftSettings: swiftSettings),
         // Kademlia: `/ipfs/kad/1.0.0` message codec, XOR keyspace, routing table, iterative lookup, table snapshots
         .target(name: "Kademlia", dependencies: ["Wire", "Crypto", "Libp2pCore"], swiftSettings: swiftSettings),
+        // Relay: circuit relay v2 (`/libp2p/circuit/relay/0.2.0/{hop,stop}`) message codec and reservation voucher
+        .target(name: "Relay", dependencies: ["Wire", "Libp2pCore"], swiftSettings: swiftSettings),
         // Node: pure composition of the libp2p connection upgrade and the per-stream protocols
         .target(
             name: "Node", dependencies: ["Wire", "Libp2pCore", "Multistream", "Noise", "Yamux", "Identify"],
@@ -99,7 +101,7 @@ let package = Package(
             name: "FuzzHarness",
             dependencies: [
                 "Wire", "Crypto", "Libp2pCore", "HTTP1", "STUN", "Multistream", "Noise", "Yamux", "Identify",
-                "Kademlia",
+                "Kademlia", "Relay",
                 "Node", "Daemon",
             ],
             path: "Tests/FuzzHarness", swiftSettings: swiftSettings),
@@ -132,6 +134,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KademliaTests", dependencies: ["Kademlia", "Libp2pCore", "Wire", "TestSupport", "FuzzHarness"],
+            resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RelayTests", dependencies: ["Relay", "Libp2pCore", "Wire", "TestSupport", "FuzzHarness"],
             resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: swiftSettings),

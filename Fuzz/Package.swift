@@ -29,6 +29,7 @@ let fuzzTargets = [
     "identify",
     "kad-message",
     "kad-snapshot",
+    "relay-message",
     "envelope",
     "inbound-connection",
 ]

@@ -4,21 +4,7 @@ import Testing
 import Wire
 
 @Suite struct SignedEnvelopeTests {
-    struct File: Decodable {
-        struct Key: Decodable {
-            let private_key_protobuf_hex: String
-        }
-        struct Case: Decodable {
-            let name: String
-            let domain: String?
-            let payload_type_hex: String?
-            let payload_hex: String?
-            let unsigned_buffer_hex: String?
-            let envelope_hex: String
-        }
-        let keys: [String: Key]
-        let cases: [Case]
-    }
+    typealias File = SignedEnvelopeVectors
 
     static func file() throws -> File { try VectorLoader.load(File.self, "signed_envelopes") }
 
