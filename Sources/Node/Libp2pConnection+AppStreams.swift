@@ -143,6 +143,19 @@ extension Libp2pConnection {
         if !defersSealing { flushYamux(&out) }
     }
 
+    /// Caps what the peer may have in flight on application stream `id` at `bytes` (after the window it was granted
+    /// at open, 256 KiB, is used up): a forwarding service bounds what a paused stream can hold this way.
+    public mutating func capReceiveWindow(_ id: UInt32, at bytes: UInt32) {
+        switch streams[id] {
+        case .app, .appDialing:
+            guard var muxed = takeMuxed() else { return }
+            muxed.yamux.capReceiveWindow(id, at: bytes)
+            restore(consume muxed)
+        default:
+            break
+        }
+    }
+
     /// The receive window Yamux keeps open for the peer on `id` (grows with auto-tuning), nil for an unknown stream.
     public func receiveWindow(of id: UInt32) -> UInt32? {
         guard case .muxed(_, let yamux) = stage else { return nil }

@@ -197,7 +197,9 @@ public struct YamuxSession: Sendable {
             let cap = UInt64(config.maxSessionReceiveWindow)
             let sessionRoom = cap > totalReceiveWindow ? cap - totalReceiveWindow : 0
             let target = UInt32(
-                min(UInt64(min(grown, config.maxStreamWindow)), UInt64(stream.recvWindowTarget) + sessionRoom))
+                min(
+                    UInt64(min(grown, config.maxStreamWindow, stream.windowCap)),
+                    UInt64(stream.recvWindowTarget) + sessionRoom))
             totalReceiveWindow += UInt64(max(target, stream.recvWindowTarget) - stream.recvWindowTarget)
             stream.recvWindowTarget = max(target, stream.recvWindowTarget)
             delta = stream.recvWindowTarget - stream.recvRemaining - stream.unconsumed
@@ -205,6 +207,19 @@ public struct YamuxSession: Sendable {
         stream.epochStart = now
         stream.recvRemaining += delta
         emit(YamuxHeader(type: .windowUpdate, streamID: id, length: delta))
+    }
+
+    /// Caps the receive window of `id` at `bytes` (at least 1): auto-tuning stops there and credit beyond it is not
+    /// granted again. What the peer was granted already (at first the spec's 256 KiB) is used up first, so a paused
+    /// stream holds at most the larger of that and the cap. A forwarding service bounds its buffer this way.
+    public mutating func capReceiveWindow(_ id: UInt32, at bytes: UInt32) {
+        guard let index = streams.index(forKey: id) else { return }
+        let cap = max(1, bytes)
+        streams.values[index].windowCap = cap
+        let target = streams.values[index].recvWindowTarget
+        guard target > cap else { return }
+        totalReceiveWindow -= UInt64(target - cap)
+        streams.values[index].recvWindowTarget = cap
     }
 
     /// Sends a ping (SYN) and returns its opaque value; the ACK yields `.pingRTT`.

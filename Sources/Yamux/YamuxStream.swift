@@ -20,6 +20,8 @@ struct YamuxStream {
     /// Delivered in `.data` events, not yet reported consumed.
     var unconsumed: UInt32 = 0
     var finReceived = false
+    /// The most the receive window may be (``YamuxSession/capReceiveWindow(_:at:)``); auto-tuning stops below it.
+    var windowCap: UInt32 = .max
     /// Start of the current auto-tuning epoch (last window update), nanoseconds.
     var epochStart: UInt64
 

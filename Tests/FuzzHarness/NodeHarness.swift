@@ -19,6 +19,7 @@ public enum NodeHarness {
             check(written.map { $0 <= bytes.count } ?? true, "write took more than offered")
             if index % 3 == 0 { connection.pauseReading(id) }
             if index % 3 == 1 { connection.resumeReading(id, now: now, output: &out) }
+            if index % 7 == 5 { connection.capReceiveWindow(id, at: UInt32(1 + index % 8192)) }
         case .streamFinished(let id):
             check(connection.hasStream(id), "finished stream unknown")
             if index % 4 == 0 {
@@ -36,7 +37,7 @@ public enum NodeHarness {
     /// `Libp2pConnection` with the fixed identity and Noise keys of the Noise vectors (so seeds built from that
     /// transcript get past the handshake) fed the input in random splits (seeded by its first byte), through both
     /// `receive` variants, with timer ticks: it never traps, and once closed it stays closed, silent and without
-    /// events. Streams of the application protocol `/fuzz/1` are echoed (short writes allowed), paused, resumed,
+    /// events. Streams of the application protocol `/fuzz/1` are echoed (short writes allowed), paused, resumed, capped,
     /// finished and reset by turns, and the transport is blocked now and then: writes only succeed on open streams
     /// and never take more than offered, and what the connection buffers stays within its queue bounds.
     public static func inbound(_ bytes: [UInt8], check: FuzzCheck) {

@@ -375,4 +375,34 @@ import Yamux
         let intact = received == Self.pattern(0, total)
         #expect(intact)
     }
+
+    /// A capped receive window: auto-tuning stops at the cap, and once the initial window is used up a paused stream
+    /// gets at most the cap more.
+    @Test func aCappedReceiveWindowBoundsWhatAPausedStreamGets() throws {
+        var pair = try ConnectionPair(applicationProtocols: [Self.proto])
+        pair.upgrade()
+        let streamOpened = pair.openStream(Self.proto)
+        let stream = try #require(streamOpened)
+        let cap: UInt32 = 64 * 1024
+        pair.listener.capReceiveWindow(stream.remote, at: cap)
+        pair.now += YamuxConfig().keepAliveInterval + 1
+        pair.send(pair.listener.tick(now: pair.now), from: .listener)  // an RTT, so auto-tuning would run
+        pair.pump()
+        let total = 4 << 20
+        var sent = 0
+        var received = 0
+        for _ in 0..<5000 where received < total / 2 {
+            Self.fill(&pair, stream.local, sent: &sent, total: total)
+            received += pair.step().listener.data(on: stream.remote).count
+        }
+        #expect((pair.listener.receiveWindow(of: stream.remote) ?? 0) <= cap)
+        pair.listener.pauseReading(stream.remote)
+        let atPause = received
+        for _ in 0..<200 {
+            Self.fill(&pair, stream.local, sent: &sent, total: total)
+            received += pair.step().listener.data(on: stream.remote).count
+        }
+        #expect(received - atPause <= Int(cap))
+        #expect(sent < total)
+    }
 }
