@@ -156,7 +156,7 @@ public struct YamuxSession: Sendable {
         let room = min(config.maxQueuedBytesPerStream - queued, config.maxQueuedBytesTotal - totalQueued)
         let accepted = max(0, min(room, rest.count))
         if accepted > 0 {
-            streams.values[index].sendQueue.append(contentsOf: rest.prefix(accepted))
+            streams.values[index].sendQueue.append(rest.prefix(accepted))
             totalQueued += accepted
             markReady(at: index)
         }

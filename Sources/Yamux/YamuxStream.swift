@@ -7,8 +7,7 @@ struct YamuxStream {
     // Send side
     /// Credit the peer granted us (bytes we may still send).
     var sendWindow: UInt32 = YamuxConfig.initialStreamWindow
-    var sendQueue: [UInt8] = []
-    var sendQueueHead = 0
+    var sendQueue = YamuxSendQueue()
     var finQueued = false
     var finSent = false
 
@@ -31,7 +30,7 @@ struct YamuxStream {
         self.epochStart = now
     }
 
-    var queuedCount: Int { sendQueue.count - sendQueueHead }
+    var queuedCount: Int { sendQueue.count }
 
     /// In the session's ready queue.
     var inReady = false
@@ -53,17 +52,9 @@ struct YamuxStream {
         }
         let last = n == queuedCount && finQueued
         YamuxHeader(type: .data, flags: last ? .fin : [], streamID: id, length: UInt32(n)).encode(into: &output)
-        output.append(contentsOf: sendQueue[sendQueueHead..<(sendQueueHead + n)])
+        sendQueue.move(n, into: &output)
         sendWindow -= UInt32(n)
         if last { finSent = true }
-        sendQueueHead += n
-        if sendQueueHead == sendQueue.count {
-            sendQueue.removeAll(keepingCapacity: true)
-            sendQueueHead = 0
-        } else if sendQueueHead > 64 * 1024 && sendQueueHead > sendQueue.count / 2 {
-            sendQueue.removeFirst(sendQueueHead)
-            sendQueueHead = 0
-        }
         return n
     }
 }
