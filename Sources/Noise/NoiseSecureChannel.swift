@@ -33,32 +33,44 @@ public struct NoiseSecureChannel: Sendable {
     /// - Throws: ``NoiseError/nonceExhausted``.
     public mutating func seal(_ plaintext: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) throws(NoiseError) {
         guard !plaintext.isEmpty else { return }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: Self.sealedLength(plaintext.count)))
-        let failure = out.withUnsafeMutableBytes { buffer -> NoiseError? in
-            var position = start
-            var offset = 0
-            while offset < plaintext.count {
-                let length = min(Self.maxPlaintextPerFrame, plaintext.count - offset)
-                let bodyLength = length + ChaChaPoly.tagLength
-                buffer[position] = UInt8(truncatingIfNeeded: bodyLength >> 8)
-                buffer[position + 1] = UInt8(truncatingIfNeeded: bodyLength)
-                do throws(NoiseError) {
-                    try sender.encrypt(
-                        UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + length)]),
-                        into: buffer.baseAddress! + position + 2)
-                } catch {
-                    return error
-                }
-                position += 2 + bodyLength
-                offset += length
+        let length = Self.sealedLength(plaintext.count)
+        var failure: NoiseError?
+        if out.isEmpty {
+            // The usual case (a fresh output): sealed into uninitialized storage, no zero fill first.
+            out = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                failure = sealFrames(plaintext, into: UnsafeMutableRawPointer(buffer.baseAddress!))
+                initialized = failure == nil ? length : 0
             }
-            return nil
+        } else {
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: length))
+            failure = out.withUnsafeMutableBytes { sealFrames(plaintext, into: $0.baseAddress! + start) }
+            if failure != nil { out.removeLast(length) }
         }
-        if let failure {
-            out.removeLast(out.count - start)
-            throw failure
+        if let failure { throw failure }
+    }
+
+    /// Writes the frames of `plaintext` (``sealedLength(_:)`` bytes) at `base`; the error, if sealing failed.
+    private mutating func sealFrames(_ plaintext: UnsafeRawBufferPointer, into base: UnsafeMutableRawPointer)
+        -> NoiseError?
+    {
+        var position = 0
+        var offset = 0
+        while offset < plaintext.count {
+            let length = min(Self.maxPlaintextPerFrame, plaintext.count - offset)
+            let bodyLength = length + ChaChaPoly.tagLength
+            base.storeBytes(of: UInt8(truncatingIfNeeded: bodyLength >> 8), toByteOffset: position, as: UInt8.self)
+            base.storeBytes(of: UInt8(truncatingIfNeeded: bodyLength), toByteOffset: position + 1, as: UInt8.self)
+            do throws(NoiseError) {
+                try sender.encrypt(
+                    UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + length)]), into: base + position + 2)
+            } catch {
+                return error
+            }
+            position += 2 + bodyLength
+            offset += length
         }
+        return nil
     }
 
     /// Seals `plaintext` into as many frames as needed (none for empty input), length prefixes included.
