@@ -157,16 +157,9 @@ public struct NoiseMachine: Sendable {
     /// - Throws: ``NoiseError/invalidState`` before the handshake completes or after a failure,
     ///   ``NoiseError/nonceExhausted``.
     public mutating func seal(_ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
-        var out: [UInt8] = []
-        let failure = plaintext.withUnsafeBytes { bytes -> NoiseError? in
-            do throws(NoiseError) {
-                try seal(bytes, appendingTo: &out)
-            } catch {
-                return error
-            }
-            return nil
-        }
-        if let failure { throw failure }
+        guard state == .established, var channel else { throw .invalidState }
+        let out = try channel.seal(plaintext)
+        self.channel = channel
         return out
     }
 

@@ -44,21 +44,20 @@ public struct YamuxHeader: Sendable, Equatable {
 
     /// Decodes the first 12 bytes of `bytes`; rejects a non-zero version and unknown types.
     public static func decode(_ bytes: some Collection<UInt8>) throws(YamuxError) -> YamuxHeader {
-        var reader = ByteReader(Array(bytes.prefix(size)))
-        do {
-            let version = try reader.readUInt8()
-            guard version == YamuxHeader.version else { throw YamuxError.unsupportedVersion(version) }
-            let rawType = try reader.readUInt8()
-            guard let type = YamuxFrameType(rawValue: rawType) else { throw YamuxError.unknownFrameType(rawType) }
-            let flags = YamuxFlags(rawValue: try reader.readUInt16BE())
-            let streamID = try reader.readUInt32BE()
-            let length = try reader.readUInt32BE()
-            return YamuxHeader(type: type, flags: flags, streamID: streamID, length: length)
-        } catch let error as YamuxError {
-            throw error
-        } catch {
-            throw YamuxError.truncatedHeader
+        try decode(ArraySlice(bytes.prefix(size)))
+    }
+
+    /// ``decode(_:)`` of a slice, read in place (the receive path decodes every header this way, allocation-free).
+    public static func decode(_ bytes: ArraySlice<UInt8>) throws(YamuxError) -> YamuxHeader {
+        guard bytes.count >= size else { throw .truncatedHeader }
+        let base = bytes.startIndex
+        func be(_ offset: Int, _ count: Int) -> UInt32 {
+            (0..<count).reduce(UInt32(0)) { $0 << 8 | UInt32(bytes[base + offset + $1]) }
         }
+        guard bytes[base] == version else { throw .unsupportedVersion(bytes[base]) }
+        guard let type = YamuxFrameType(rawValue: bytes[base + 1]) else { throw .unknownFrameType(bytes[base + 1]) }
+        return YamuxHeader(
+            type: type, flags: YamuxFlags(rawValue: UInt16(be(2, 2))), streamID: be(4, 4), length: be(8, 4))
     }
 
     /// Appends the 12 header bytes to `out`.

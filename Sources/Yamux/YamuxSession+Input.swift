@@ -28,13 +28,19 @@ extension YamuxSession {
                 }
                 continue
             }
-            let need = YamuxHeader.size - headerBuffer.count
-            let n = min(need, input.count - index)
-            headerBuffer.append(contentsOf: input[index..<(index + n)])
-            index += n
-            guard headerBuffer.count == YamuxHeader.size else { continue }
-            let raw = headerBuffer
-            headerBuffer.removeAll(keepingCapacity: true)
+            // A header that lies whole in the input is decoded there; only one split across reads is gathered.
+            let raw: ArraySlice<UInt8>
+            if headerBuffer.isEmpty && input.count - index >= YamuxHeader.size {
+                raw = input[index..<(index + YamuxHeader.size)]
+                index += YamuxHeader.size
+            } else {
+                let n = min(YamuxHeader.size - headerBuffer.count, input.count - index)
+                headerBuffer.append(contentsOf: input[index..<(index + n)])
+                index += n
+                guard headerBuffer.count == YamuxHeader.size else { continue }
+                raw = headerBuffer[...]
+                headerBuffer.removeAll(keepingCapacity: true)
+            }
             do throws(YamuxError) {
                 let header = try YamuxHeader.decode(raw)
                 try handle(header, now: now, &events)

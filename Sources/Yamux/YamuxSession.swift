@@ -98,8 +98,12 @@ public struct YamuxSession: Sendable {
     /// How many bytes `write` would accept on `id` now (the smaller of its own and the session's queue room).
     public func writeRoom(of id: UInt32) -> Int? {
         guard let stream = streams[id], !stream.finQueued else { return nil }
-        return max(
-            0, min(config.maxQueuedBytesPerStream - stream.queuedCount, config.maxQueuedBytesTotal - totalQueued))
+        return queueRoom(queued: stream.queuedCount)
+    }
+
+    /// Room in a stream's send queue holding `queued` bytes: the smaller of its own and the session's.
+    private func queueRoom(queued: Int) -> Int {
+        max(0, min(config.maxQueuedBytesPerStream - queued, config.maxQueuedBytesTotal - totalQueued))
     }
 
     // MARK: - Commands
@@ -152,9 +156,7 @@ public struct YamuxSession: Sendable {
                 sent += n
             }
         }
-        let queued = streams.values[index].queuedCount
-        let room = min(config.maxQueuedBytesPerStream - queued, config.maxQueuedBytesTotal - totalQueued)
-        let accepted = max(0, min(room, rest.count))
+        let accepted = min(queueRoom(queued: streams.values[index].queuedCount), rest.count)
         if accepted > 0 {
             streams.values[index].sendQueue.append(rest.prefix(accepted))
             totalQueued += accepted
