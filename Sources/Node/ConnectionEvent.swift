@@ -35,6 +35,9 @@ public enum ConnectionEvent: Sendable, Equatable {
     case streamReset(UInt32, code: UInt32)
     /// A stream we opened did not open: the peer refused the protocol, reset or finished it first. It is gone.
     case streamOpenFailed(UInt32)
+    /// An application stream is gone from the connection (both halves closed, reset either way, or failed to open),
+    /// after all its other events: for the caller's bookkeeping (e.g. who owns the stream), not a new end.
+    case streamClosed(UInt32)
     /// The connection failed (it closes).
     case failed(String)
 }

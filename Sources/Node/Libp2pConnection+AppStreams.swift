@@ -214,7 +214,7 @@ extension Libp2pConnection {
 
     /// Moves held bytes (written before their stream opened) into Yamux as its queues allow; a local close that
     /// waited for them follows.
-    mutating func moveHeld(_ yamux: inout YamuxSession) {
+    mutating func moveHeld(_ yamux: inout YamuxSession, _ out: inout Output) {
         for id in holdingStreams {
             guard case .app(var app) = streams[id] else {
                 holdingStreams.remove(id)
@@ -228,7 +228,7 @@ extension Libp2pConnection {
             holdingStreams.remove(id)
             guard app.localClosed else { continue }
             try? yamux.close(id)
-            if app.remoteClosed { streams[id] = nil }  // both halves done (an outbound stream: no protocol count)
+            if app.remoteClosed { forget(id, &out) }  // both halves done
         }
     }
 }

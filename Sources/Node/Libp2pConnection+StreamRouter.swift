@@ -53,9 +53,13 @@ extension Libp2pConnection {
         }
     }
 
-    /// Forgets a stream; an inbound one stops counting against its protocol's limit.
+    /// Forgets a stream; an inbound one stops counting against its protocol's limit, and the end of an application
+    /// stream is reported (``ConnectionEvent/streamClosed(_:)``, after its other events).
     mutating func forget(_ id: UInt32, _ out: inout Output) {
-        streams[id] = nil
+        switch streams.removeValue(forKey: id) {
+        case .app?, .appDialing?: out.events.append(.streamClosed(id))
+        default: break
+        }
         blockedWriters.remove(id)
         holdingStreams.remove(id)
         guard let name = inboundProtocolOf.removeValue(forKey: id) else { return }

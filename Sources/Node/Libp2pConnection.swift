@@ -296,7 +296,7 @@ public struct Libp2pConnection {
     @discardableResult
     mutating func flushYamux(_ out: inout Output) -> Output {
         guard var muxed = takeMuxed() else { return out }
-        if !holdingStreams.isEmpty { moveHeld(&muxed.yamux) }
+        if !holdingStreams.isEmpty { moveHeld(&muxed.yamux, &out) }
         // Yamux hands out at most ~256 KiB per call; what the windows allow beyond that goes out now too, or nothing
         // would send it until the next event. The caller's socket bounds it (``setTransportBlocked(_:output:)``).
         repeat {

@@ -243,10 +243,7 @@ final class MeshNode: Libp2pHost {
                 }
             }
         } else {
-            session.deliveringEvents += 1
             for event in output.events { handle(event, session) }
-            session.deliveringEvents -= 1
-            if session.deliveringEvents == 0 { session.dropReleasedOwners() }
         }
         if output.close { session.connection.closeAfterFlush() }
     }
@@ -293,7 +290,6 @@ final class MeshNode: Libp2pHost {
 
     func closeWrite(_ session: Libp2pSession, _ id: UInt32) {
         run(session) { session.machine.closeWrite(id, output: &$0) }
-        session.releaseOwner(id)
     }
 
     func resetStream(_ session: Libp2pSession, _ id: UInt32, code: UInt32) {

@@ -200,10 +200,21 @@ import Yamux
             }
         }
         #expect(ends.count == 3)
+        // Gone streams are reported once more, after their last event; the finished one is still open.
+        for (end, id) in [
+            (ConnectionEvent.streamReset(reset.local, code: 0x1001), reset.local),
+            (.streamOpenFailed(refused.id), refused.id),
+        ] {
+            let endAt = try #require(events.firstIndex(of: end))
+            #expect(events.lastIndex(of: .streamClosed(id)) ?? -1 > endAt)
+            #expect(events.filter { $0 == .streamClosed(id) }.count == 1)
+        }
+        #expect(!events.contains(.streamClosed(finished.local)))
         // Finished by the peer, still ours to write and close.
         var more = Libp2pConnection.Output()
         #expect(pair.dialer.write(finished.local, [1, 2, 3], output: &more) == 3)
         pair.dialer.closeWrite(finished.local, output: &more)
+        #expect(more.events.contains(.streamClosed(finished.local)))  // both halves done
         pair.send(more, from: .dialer)
         let after = pair.pump().listener
         #expect(after.data(on: finished.remote) == [1, 2, 3])

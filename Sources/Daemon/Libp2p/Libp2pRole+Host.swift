@@ -88,7 +88,6 @@ extension Libp2pRole: Libp2pHost {
         guard !session.connection.isClosed else { return }
         var output = Libp2pConnection.Output()
         session.machine.closeWrite(id, output: &output)
-        session.releaseOwner(id)
         apply(output, session, fromService: true)
     }
 

@@ -289,7 +289,7 @@ final class Libp2pRole: DaemonRole {
         if fromService {
             deferEvents(output.events, session)
         } else {
-            deliver(output.events, session)
+            for event in output.events { handle(event, session) }
         }
         if output.close {
             flushOutbox(session)
@@ -299,13 +299,6 @@ final class Libp2pRole: DaemonRole {
         // While a read is handled, the final apply at its end counts memory and arms the timer once.
         guard !session.corked, account(session) else { return }
         armTick(session)
-    }
-
-    private func deliver(_ events: [ConnectionEvent], _ session: Libp2pSession) {
-        session.deliveringEvents += 1
-        for event in events { handle(event, session) }
-        session.deliveringEvents -= 1
-        if session.deliveringEvents == 0 { session.dropReleasedOwners() }
     }
 
     private func deferEvents(_ events: [ConnectionEvent], _ session: Libp2pSession) {
@@ -398,7 +391,8 @@ final class Libp2pRole: DaemonRole {
             metrics.streamsEnded(name)
         case .streamRefused(let name):
             metrics.blocked("inbound", name == nil ? "connection" : "protocol", "streams")
-        case .streamOpened, .streamData, .streamWritable, .streamFinished, .streamReset, .streamOpenFailed:
+        case .streamOpened, .streamData, .streamWritable, .streamFinished, .streamReset, .streamOpenFailed,
+            .streamClosed:
             _ = router.route(event, session)
         case .secured:
             break

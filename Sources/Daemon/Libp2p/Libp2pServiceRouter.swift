@@ -2,7 +2,8 @@ import Node
 
 /// Delivers a connection's stream events to the service that owns each stream, for ``Libp2pRole`` and for test
 /// hosts alike. An inbound stream belongs to the service serving its protocol, an outbound one to the service that
-/// opened it (``Libp2pSession/owners``); no other service hears of it. The owner is forgotten with the stream.
+/// opened it (``Libp2pSession/owners``); no other service hears of it. The owner is forgotten when the connection
+/// reports the stream gone (``ConnectionEvent/streamClosed(_:)``), after every other event of the stream.
 struct Libp2pServiceRouter {
     let services: [any Libp2pService]
 
@@ -17,13 +18,13 @@ struct Libp2pServiceRouter {
         case .streamWritable(let id):
             session.owners[id]?.streamWritable(session, id)
         case .streamFinished(let id):
-            let owner = session.owners[id]
-            if !session.machine.hasStream(id) { session.owners[id] = nil }
-            owner?.streamFinished(session, id)
+            session.owners[id]?.streamFinished(session, id)
         case .streamReset(let id, let code):
-            session.owners.removeValue(forKey: id)?.streamReset(session, id, code: code)
+            session.owners[id]?.streamReset(session, id, code: code)
         case .streamOpenFailed(let id):
-            session.owners.removeValue(forKey: id)?.streamOpenFailed(session, id)
+            session.owners[id]?.streamOpenFailed(session, id)
+        case .streamClosed(let id):
+            session.owners[id] = nil
         default:
             return false
         }

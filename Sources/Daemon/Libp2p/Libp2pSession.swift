@@ -29,25 +29,8 @@ final class Libp2pSession {
     var owners: [UInt32: any Libp2pService] = [:]
     /// Whether the machine was told the transport is backed up (stream data then waits in Yamux).
     var transportBlocked = false
-    /// How deep the host is in delivering this session's events (an event handler's own calls nest).
-    var deliveringEvents = 0
     /// Events of calls a service made (write, close, …), delivered on the next loop turn rather than inside the call.
     var deferredEvents: [ConnectionEvent] = []
-    /// Streams whose owner closed its half; their owner entries go once the machine forgot them.
-    private var releasedOwners: [UInt32] = []
-
-    /// The owner of `id` closed its half: its entry goes once the machine forgot the stream, but not while events of
-    /// the output being delivered (data, the FIN) may still be on their way to it.
-    func releaseOwner(_ id: UInt32) {
-        releasedOwners.append(id)
-        if deliveringEvents == 0 { dropReleasedOwners() }
-    }
-
-    /// Forgets the owners of released streams the machine no longer knows (the FIN, routed later, drops the rest).
-    func dropReleasedOwners() {
-        for id in releasedOwners where !machine.hasStream(id) { owners[id] = nil }
-        releasedOwners.removeAll()
-    }
     var handshakeTimer: TimerHandle?
     var tickTimer: TimerHandle?
     var upgraded = false
