@@ -29,6 +29,8 @@ public enum NodeHarness {
             }
         case .streamReset(let id, _), .streamOpenFailed(let id):
             check(connection.write(id, [1], output: &out) == nil, "write on a gone stream")
+        case .streamClosed(let id):
+            check(!connection.hasStream(id), "closed stream still known")
         default:
             break
         }
